@@ -1,0 +1,102 @@
+// Shapes stored in a BackupLocation (DESIGN §3). Metadata is plain JSON, never encrypted,
+// so listings and plans work without the key; it never holds a credential.
+
+export type BackupPhase = 'Completed' | 'PartiallyFailed' | 'Failed';
+
+export interface ArtifactDigest {
+  /** File name inside backups/<name>/, e.g. "resources.tar.gz.enc". */
+  file: string;
+  sha256: string;
+  size: number;
+}
+
+export interface EncryptionHeader {
+  algorithm: 'AES-256-GCM';
+  /** Plaintext bytes per authenticated chunk. */
+  chunkSize: number;
+  kdf: { name: 'scrypt'; N: number; r: number; p: number; salt: string /* base64 */ } | { name: 'keyfile' };
+  /** The random per-backup data key, wrapped (AES-256-GCM) by the key-encryption key; base64. */
+  wrappedKey: string;
+  wrapIv: string;
+  wrapTag: string;
+  /** sha256 fingerprint of the key-encryption key's check value, to tell a wrong passphrase from tampering. */
+  keyId: string;
+  /** Random per-backup nonce prefix; chunk IVs are derived from it and the chunk index. */
+  noncePrefix: string;
+}
+
+export interface BackupManifest {
+  formatVersion: number;
+  name: string;
+  phase: BackupPhase;
+  policy: string;
+  location: string;
+  /** Git revision of the policy repository the backup was planned at. */
+  gitRevision?: string;
+  /** The schedule slot (RFC3339) for scheduled backups. */
+  scheduledTime?: string;
+  /** The trigger value for one-time backups. */
+  trigger?: string;
+  /** Set for a restore's safety backup. */
+  preRestoreFor?: string;
+  startTimestamp: string;
+  completionTimestamp: string;
+  cluster: { name: string; server?: string; serverVersion: string };
+  engineVersion: string;
+  /** Group-resources backed up, sorted. */
+  resources: string[];
+  itemCounts: Record<string, number>;
+  totalItems: number;
+  warnings: string[];
+  errors: string[];
+  artifacts: { resources: ArtifactDigest; index: ArtifactDigest; log: ArtifactDigest };
+  encryption?: EncryptionHeader;
+}
+
+/** One row of index.json.gz: an item in the archive. */
+export interface IndexEntry {
+  groupResource: string;
+  namespace?: string;
+  name: string;
+  /** Path inside the tar (layout.itemPath). */
+  path: string;
+  sha256: string;
+  size: number;
+  apiVersion?: string;
+  kind?: string;
+}
+
+export interface ExpiryMark {
+  deleteAfter: string; // RFC3339
+  reason: string;
+  revision?: string;
+  markedAt: string;
+}
+
+export interface LockInfo {
+  policy: string;
+  holder: string;
+  acquiredAt: string;
+  expires: string;
+}
+
+export interface InventoryBackup {
+  name: string;
+  /** Present when manifest.json exists: the backup exists. */
+  manifest?: BackupManifest;
+  /** No manifest: an incomplete upload, never restorable. */
+  incomplete: boolean;
+  expiry?: ExpiryMark;
+  /** Newest lastModified of the backup's objects (for cleaning incomplete uploads). */
+  lastModified: string;
+  /** File names present under backups/<name>/. */
+  files: string[];
+}
+
+export interface Inventory {
+  location: string;
+  listedAt: string;
+  backups: InventoryBackup[];
+  locks: LockInfo[];
+  restores: string[];
+}

@@ -1,0 +1,86 @@
+// Connecting to a cluster: a kubeconfig (path or YAML) and context, the pod's service account,
+// or the usual defaults (KUBECONFIG, ~/.kube/config). Also maps a Cluster object's spec
+// (DESIGN §2) onto those options.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Cluster } from '../api/types.ts';
+import { KubeClusterClient, type ClusterClient } from './client.ts';
+import { ClusterError } from './errors.ts';
+import { DEFAULT_RETRY, Transport, type RetryOptions } from './transport.ts';
+
+export interface ConnectOptions {
+  kubeconfigPath?: string;
+  kubeconfigYaml?: string;
+  context?: string;
+  inCluster?: boolean;
+  /** Name recorded in manifests; default the Cluster object's name, else the context. */
+  name?: string;
+  retry?: Partial<RetryOptions>;
+  /** Requests in flight at once (discovery, lists across resources); default 4. */
+  concurrency?: number;
+}
+
+function loadKubeConfig(opts: ConnectOptions, env: NodeJS.ProcessEnv): KubeConfig {
+  const kc = new KubeConfig();
+  const source = opts.kubeconfigPath ?? (opts.kubeconfigYaml !== undefined ? 'the given kubeconfig' : undefined);
+  try {
+    if (opts.inCluster) kc.loadFromCluster();
+    else if (opts.kubeconfigYaml !== undefined) kc.loadFromString(opts.kubeconfigYaml);
+    else if (opts.kubeconfigPath) {
+      if (!existsSync(opts.kubeconfigPath)) throw new Error(`no such file`);
+      kc.loadFromFile(opts.kubeconfigPath);
+    } else {
+      const home = join(homedir(), '.kube', 'config');
+      if (!env.KUBECONFIG && !existsSync(home) && !env.KUBERNETES_SERVICE_HOST) {
+        throw new ClusterError(
+          'cluster.config',
+          `no cluster configured: set KUBECONFIG, create ${home}, or give the policy a Cluster (spec.kubeconfig, spec.kubeconfigFromEnv or spec.inCluster)`,
+        );
+      }
+      kc.loadFromDefault();
+    }
+  } catch (err) {
+    if (err instanceof ClusterError) throw err;
+    const where = opts.inCluster ? 'the in-cluster service account' : (source ?? 'the default kubeconfig');
+    throw new ClusterError('cluster.config', `cannot load ${where}: ${(err as Error).message}`);
+  }
+  if (opts.context) {
+    if (!kc.getContextObject(opts.context)) {
+      const known = kc.getContexts().map((c) => c.name).join(', ') || 'none';
+      throw new ClusterError('cluster.config', `context "${opts.context}" not found in ${source ?? 'the kubeconfig'} (contexts: ${known})`);
+    }
+    kc.setCurrentContext(opts.context);
+  }
+  return kc;
+}
+
+export async function connectCluster(opts: ConnectOptions, env: NodeJS.ProcessEnv = process.env): Promise<ClusterClient> {
+  const kc = loadKubeConfig(opts, env);
+  const cluster = kc.getCurrentCluster();
+  if (!cluster?.server) {
+    throw new ClusterError('cluster.config', `the kubeconfig's current context "${kc.getCurrentContext()}" names no cluster with a server URL`);
+  }
+  const concurrency = opts.concurrency ?? 4;
+  const transport = new Transport(kc, cluster.server, { ...DEFAULT_RETRY, ...opts.retry }, concurrency * 2);
+  return new KubeClusterClient(transport, opts.name ?? kc.getCurrentContext() ?? cluster.name, concurrency);
+}
+
+/** Connect options for a Cluster object of the policy repository; undefined cluster = defaults. */
+export function clusterConnectOptions(cluster: Cluster | undefined, env: NodeJS.ProcessEnv = process.env, baseDir?: string): ConnectOptions {
+  if (!cluster) return {};
+  const spec = cluster.spec;
+  const where = `${cluster.source.file}: Cluster "${cluster.metadata.name}"`;
+  if (spec.inCluster) return { inCluster: true, context: spec.context, name: cluster.metadata.name };
+  let path = spec.kubeconfig;
+  if (!path && spec.kubeconfigFromEnv) {
+    path = env[spec.kubeconfigFromEnv];
+    if (!path) throw new ClusterError('cluster.config', `${where}: spec.kubeconfigFromEnv names ${spec.kubeconfigFromEnv}, which is not set; export it with the kubeconfig's path`);
+  }
+  if (path && baseDir && !path.startsWith('/')) path = join(baseDir, path);
+  return { kubeconfigPath: path, context: spec.context, name: cluster.metadata.name };
+}
+
+export { ClusterError } from './errors.ts';
+export type { ClusterClient } from './client.ts';

@@ -1,0 +1,164 @@
+// Applies prepared items to the cluster, step by step in priority order, with bounded
+// concurrency inside each step. A create is tried first (one request for the common case of
+// a fresh cluster); an existing object is then skipped (existingResourcePolicy none, reporting
+// whether it differs) or merge-patched to the backup's state (update). In a dry run the same
+// decisions are computed from GETs only and nothing is written.
+import pLimit from 'p-limit';
+import type { ClusterClient, ResourceRef } from '../cluster/client.ts';
+import { ClusterError } from '../cluster/errors.ts';
+import { CRDS } from '../cluster/selection.ts';
+import type { KubeObject } from '../cluster/types.ts';
+import { waitEstablished } from './crd.ts';
+import { createMergePatch, deepEqual, fieldDiff } from './diff.ts';
+import type { RestoreStep } from './order.ts';
+import { prepareObject, type PrepareOptions } from './prepare.ts';
+import { ResourceResolver } from './resources.ts';
+import type { RestoreItem, RestoreItemResult } from './types.ts';
+
+export interface ApplyOptions {
+  client: ClusterClient;
+  existingResourcePolicy: 'none' | 'update';
+  dryRun: boolean;
+  prepare: PrepareOptions;
+  /** Requests in flight within a step; default 16. */
+  concurrency?: number;
+  /** How long to wait for a restored CRD to be Established; default 60 s. */
+  crdTimeoutMs?: number;
+  onItem?: (result: RestoreItemResult) => void;
+}
+
+interface StepContext extends ApplyOptions {
+  resolver: ResourceResolver;
+  /** CRDs of this restore (by name = the group-resource they define) and how they fared. */
+  crds: Map<string, Promise<string | undefined>>;
+  crdOutcome: Map<string, RestoreItemResult>;
+}
+
+function baseResult(item: RestoreItem): RestoreItemResult {
+  const r: RestoreItemResult = { groupResource: item.groupResource, name: item.name, action: 'failed' };
+  if (item.namespace) r.namespace = item.namespace;
+  if (item.backupNamespace && item.backupNamespace !== item.namespace) r.backupNamespace = item.backupNamespace;
+  if (item.modifiers?.length) r.modifiers = item.modifiers;
+  return r;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Restores every step in order; returns one result per item, in step order. */
+export async function applySteps(steps: RestoreStep[], opts: ApplyOptions): Promise<RestoreItemResult[]> {
+  const ctx: StepContext = { ...opts, resolver: new ResourceResolver(opts.client), crds: new Map(), crdOutcome: new Map() };
+  const limit = pLimit(opts.concurrency ?? 16);
+  const results: RestoreItemResult[] = [];
+  const crdNames = new Set(steps.filter((s) => s.groupResource === CRDS).flatMap((s) => s.items.map((i) => i.name)));
+
+  for (const step of steps) {
+    const blocked = crdNames.has(step.groupResource) ? await crdReady(ctx, step.groupResource) : undefined;
+    const stepResults = await Promise.all(
+      step.items.map((item) =>
+        limit(async () => {
+          const result = blocked ? { ...baseResult(item), error: blocked } : await applyItem(item, ctx, crdNames);
+          if (item.groupResource === CRDS) ctx.crdOutcome.set(item.name, result);
+          opts.onItem?.(result);
+          return result;
+        }),
+      ),
+    );
+    results.push(...stepResults);
+  }
+  return results;
+}
+
+/** undefined when the custom resources of `groupResource` can be written; else why not. */
+function crdReady(ctx: StepContext, groupResource: string): Promise<string | undefined> {
+  let ready = ctx.crds.get(groupResource);
+  if (!ready) {
+    ready = (async () => {
+      const outcome = ctx.crdOutcome.get(groupResource);
+      if (outcome?.action === 'failed') return `its CustomResourceDefinition ${groupResource} failed to restore`;
+      // A dry run creates nothing, so there is nothing to wait for.
+      if (ctx.dryRun) return undefined;
+      try {
+        await waitEstablished(ctx.client, ctx.resolver, groupResource, { timeoutMs: ctx.crdTimeoutMs ?? 60_000 });
+        ctx.resolver.invalidate();
+        return undefined;
+      } catch (err) {
+        return message(err);
+      }
+    })();
+    ctx.crds.set(groupResource, ready);
+  }
+  return ready;
+}
+
+async function applyItem(item: RestoreItem, ctx: StepContext, crdNames: Set<string>): Promise<RestoreItemResult> {
+  const result = baseResult(item);
+  try {
+    const res = await ctx.resolver.find(item.groupResource);
+    if (!res) {
+      if (ctx.dryRun && crdNames.has(item.groupResource)) {
+        return { ...result, action: 'create', reason: `its CustomResourceDefinition ${item.groupResource} is created by this restore` };
+      }
+      return { ...result, error: `the cluster does not serve ${item.groupResource}: restore its CustomResourceDefinition or exclude it` };
+    }
+    const ref = ResourceResolver.refFor(res, item.object);
+    if (ctx.dryRun) return await planItem(item, ref, ctx, result);
+    return await writeItem(item, ref, ctx, result);
+  } catch (err) {
+    return { ...result, action: 'failed', error: message(err) };
+  }
+}
+
+function compare(item: RestoreItem, live: KubeObject, ctx: StepContext) {
+  const current = prepareObject(item.groupResource, live, ctx.prepare);
+  const differs = !deepEqual(current, item.object);
+  return { current, differs };
+}
+
+async function planItem(item: RestoreItem, ref: ResourceRef, ctx: StepContext, result: RestoreItemResult): Promise<RestoreItemResult> {
+  const live = await ctx.client.get(ref, item.namespace, item.name);
+  if (!live) return { ...result, action: 'create' };
+  if (item.synthesized) return { ...result, action: 'unchanged' };
+  const { current, differs } = compare(item, live, ctx);
+  if (!differs) return { ...result, action: 'unchanged', differs: false };
+  const diff = fieldDiff(current, item.object);
+  if (ctx.existingResourcePolicy === 'update') return { ...result, action: 'update', differs: true, diff };
+  return { ...result, action: 'skip', differs: true, diff, reason: 'exists (existingResourcePolicy: none)' };
+}
+
+async function writeItem(item: RestoreItem, ref: ResourceRef, ctx: StepContext, result: RestoreItemResult): Promise<RestoreItemResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ctx.client.create(ref, item.object);
+      return { ...result, action: 'created' };
+    } catch (err) {
+      if (!(err instanceof ClusterError && err.code === 'cluster.alreadyExists')) throw err;
+    }
+    const live = await ctx.client.get(ref, item.namespace, item.name);
+    // Deleted between the create and the get: try the create once more.
+    if (!live && attempt === 0) continue;
+    if (!live) throw new Error(`${item.groupResource} ${item.name} exists and vanished twice while being restored`);
+    if (item.synthesized) return { ...result, action: 'unchanged' };
+    return updateExisting(item, ref, live, ctx, result);
+  }
+}
+
+async function updateExisting(
+  item: RestoreItem,
+  ref: ResourceRef,
+  live: KubeObject,
+  ctx: StepContext,
+  result: RestoreItemResult,
+): Promise<RestoreItemResult> {
+  const { current, differs } = compare(item, live, ctx);
+  if (ctx.existingResourcePolicy === 'none') {
+    const skipped: RestoreItemResult = { ...result, action: 'skipped', differs, reason: 'exists (existingResourcePolicy: none)' };
+    if (differs) skipped.diff = fieldDiff(current, item.object);
+    return skipped;
+  }
+  const patch = createMergePatch(current as Record<string, unknown>, item.object as Record<string, unknown>);
+  if (!patch) return { ...result, action: 'unchanged', differs: false };
+  await ctx.client.patch(ref, item.namespace, item.name, patch, 'merge');
+  return { ...result, action: 'updated', differs: true, diff: fieldDiff(current, item.object) };
+}

@@ -91,6 +91,8 @@ export interface InventoryBackup {
   lastModified: string;
   /** File names present under backups/<name>/. */
   files: string[];
+  /** manifest.json exists but cannot be read or parsed: neither restorable nor an incomplete upload to clean. */
+  manifestError?: string;
 }
 
 export interface Inventory {

@@ -1,0 +1,203 @@
+// Filesystem provider: a directory (local disk, NFS mount). Every write is atomic —
+// temporary file, fsync, rename, fsync of the directory — so a reader never sees half an object.
+import { createWriteStream } from 'node:fs';
+import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import type { ObjectInfo, ObjectStore } from './object-store.ts';
+import { NotFoundError, StorageError } from './errors.ts';
+
+const TEMP_MARK = '.cairn-tmp-';
+
+function isCode(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: string }).code === code;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export class FilesystemObjectStore implements ObjectStore {
+  readonly description: string;
+
+  constructor(private readonly root: string) {
+    this.description = `filesystem ${root}`;
+  }
+
+  private path(key: string): string {
+    if (key.split('/').some((part) => part === '..' || part === '.')) {
+      throw new StorageError('storage.invalid-name', `object key ${JSON.stringify(key)} must not contain "." or ".." segments`);
+    }
+    return join(this.root, ...key.split('/'));
+  }
+
+  private tempPath(target: string): string {
+    return join(dirname(target), `${TEMP_MARK}${randomBytes(6).toString('hex')}`);
+  }
+
+  /** Writes the object to a temporary file next to the target and fsyncs it; returns the temp path. */
+  private async writeTemp(target: string, body: Buffer | Readable): Promise<string> {
+    await mkdir(dirname(target), { recursive: true });
+    const tmp = this.tempPath(target);
+    try {
+      if (Buffer.isBuffer(body)) {
+        const fh = await open(tmp, 'wx');
+        try {
+          await fh.writeFile(body);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+      } else {
+        await pipeline(body, createWriteStream(tmp, { flags: 'wx' }));
+        const fh = await open(tmp, 'r+');
+        try {
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+      }
+      return tmp;
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async put(key: string, body: Buffer | Readable): Promise<void> {
+    const target = this.path(key);
+    const tmp = await this.writeTemp(target, body);
+    await rename(tmp, target);
+    await fsyncDir(dirname(target));
+  }
+
+  async get(key: string): Promise<Readable> {
+    const p = this.path(key);
+    // Open first so a missing object is a NotFoundError here, not a stream error later.
+    try {
+      const fh = await open(p, 'r');
+      return fh.createReadStream({ autoClose: true });
+    } catch (err) {
+      if (isCode(err, 'ENOENT')) throw new NotFoundError(`object ${key} not found in ${this.description}`, { key });
+      throw err;
+    }
+  }
+
+  async stat(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const st = await stat(this.path(key), { bigint: true });
+      if (!st.isFile()) return undefined;
+      return { key, size: Number(st.size), lastModified: new Date(Number(st.mtimeMs)), etag: `${st.ino}-${st.size}-${st.mtimeNs}` };
+    } catch (err) {
+      if (isCode(err, 'ENOENT') || isCode(err, 'ENOTDIR')) return undefined;
+      throw err;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    // Walk only the directory the prefix names, then filter by the rest of the prefix.
+    const slash = prefix.lastIndexOf('/');
+    const dirKey = slash >= 0 ? prefix.slice(0, slash + 1) : '';
+    yield* this.walk(dirKey, prefix);
+  }
+
+  private async *walk(dirKey: string, prefix: string): AsyncIterable<ObjectInfo> {
+    let entries;
+    try {
+      entries = await readdir(dirKey ? this.path(dirKey.slice(0, -1)) : this.root, { withFileTypes: true });
+    } catch (err) {
+      if (isCode(err, 'ENOENT') || isCode(err, 'ENOTDIR')) return;
+      throw err;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      if (e.name.startsWith(TEMP_MARK)) continue;
+      const key = `${dirKey}${e.name}`;
+      if (e.isDirectory()) {
+        const sub = `${key}/`;
+        if (sub.startsWith(prefix) || prefix.startsWith(sub)) yield* this.walk(sub, prefix);
+      } else if (e.isFile() && key.startsWith(prefix)) {
+        const info = await this.stat(key);
+        if (info) yield info;
+      }
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+    await this.pruneEmptyDirs(dirname(this.path(key)));
+  }
+
+  async deleteMany(keys: string[]): Promise<void> {
+    for (const key of keys) await this.delete(key);
+  }
+
+  /** Removes directories left empty by deletes, up to the root. */
+  private async pruneEmptyDirs(dir: string): Promise<void> {
+    let d = dir;
+    while (d.startsWith(this.root + sep)) {
+      try {
+        await rm(d, { recursive: false });
+      } catch {
+        return; // not empty (or gone): stop
+      }
+      d = dirname(d);
+    }
+  }
+
+  async putIfAbsent(key: string, body: Buffer): Promise<boolean> {
+    const target = this.path(key);
+    const tmp = await this.writeTemp(target, body);
+    try {
+      // link(2) fails with EEXIST when the target exists: an atomic exclusive create of a complete file.
+      await link(tmp, target);
+      await fsyncDir(dirname(target));
+      return true;
+    } catch (err) {
+      if (isCode(err, 'EEXIST')) return false;
+      throw err;
+    } finally {
+      await unlink(tmp).catch(() => undefined);
+    }
+  }
+
+  async replaceIfUnchanged(key: string, body: Buffer, etag: string): Promise<boolean> {
+    const target = this.path(key);
+    // Move the current object aside: of several contenders only one rename succeeds.
+    const aside = this.tempPath(target);
+    try {
+      await rename(target, aside);
+    } catch (err) {
+      if (isCode(err, 'ENOENT')) return false;
+      throw err;
+    }
+    try {
+      const st = await stat(aside, { bigint: true });
+      if (`${st.ino}-${st.size}-${st.mtimeNs}` !== etag) {
+        // Not the version we judged: put it back unless someone already created a new one.
+        await link(aside, target).catch(() => undefined);
+        return false;
+      }
+      const tmp = await this.writeTemp(target, body);
+      try {
+        await link(tmp, target);
+        await fsyncDir(dirname(target));
+        return true;
+      } catch (err) {
+        if (isCode(err, 'EEXIST')) return false;
+        throw err;
+      } finally {
+        await unlink(tmp).catch(() => undefined);
+      }
+    } finally {
+      await unlink(aside).catch(() => undefined);
+    }
+  }
+}

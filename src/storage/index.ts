@@ -1,0 +1,14 @@
+// Public surface of the storage module: open a BackupLocation, then work with its BackupStore.
+export { openLocation, type OpenLocationOptions } from './open.ts';
+export { BackupStore } from './store.ts';
+export { BackupWriter, type ManifestInput } from './writer.ts';
+export type { FetchedResources, FetchOptions } from './fetch.ts';
+export type { VerifyResult, VerifyProblem } from './verify.ts';
+export type { HeldLock } from './locks.ts';
+export type { ObjectStore, ObjectInfo } from './object-store.ts';
+export { FilesystemObjectStore } from './fs-store.ts';
+export { S3ObjectStore, type S3StoreOptions } from './s3-store.ts';
+export type { KeySource } from './crypto.ts';
+export * from './errors.ts';
+export * from './types.ts';
+export { layout, itemPath, parseItemPath, ARTIFACTS, FORMAT_VERSION } from './layout.ts';

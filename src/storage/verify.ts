@@ -1,0 +1,123 @@
+// `cairn backups verify`: re-read and re-hash every artifact and every item in the archive
+// against index.json.gz, and name every mismatch.
+import { createHash } from 'node:crypto';
+import { createGunzip } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import { Writable, type Readable, type Transform } from 'node:stream';
+import tar from 'tar-stream';
+import type { ObjectStore } from './object-store.ts';
+import type { ArtifactDigest, BackupManifest, IndexEntry } from './types.ts';
+import { layout } from './layout.ts';
+import { DigestStream, sha256Hex } from './digest.ts';
+import { decryptStream, unwrapDataKey, type KeySource } from './crypto.ts';
+import { readAll } from './json-io.ts';
+import { gunzipSync } from 'node:zlib';
+
+export interface VerifyProblem {
+  /** Artifact file name, or the item's path inside the archive. */
+  artifact: string;
+  message: string;
+  expected?: string;
+  actual?: string;
+}
+
+export interface VerifyResult {
+  name: string;
+  ok: boolean;
+  problems: VerifyProblem[];
+  /** Items whose content was re-hashed. */
+  itemsChecked: number;
+}
+
+function compare(d: ArtifactDigest, actual: { sha256: string; size: number }, problems: VerifyProblem[]): boolean {
+  if (actual.sha256 === d.sha256 && actual.size === d.size) return true;
+  problems.push({
+    artifact: d.file,
+    message: `${d.file}: sha256/size mismatch (${actual.size} bytes stored, ${d.size} recorded)`,
+    expected: d.sha256,
+    actual: actual.sha256,
+  });
+  return false;
+}
+
+/** Hashes every regular file in a tar.gz stream: path → digest. */
+async function hashArchive(source: Readable, stages: Transform[]): Promise<Map<string, { sha256: string; size: number }>> {
+  const extract = tar.extract();
+  const items = new Map<string, { sha256: string; size: number }>();
+  const feeding = pipeline([source, ...stages, createGunzip(), extract]);
+  const reading = (async () => {
+    for await (const entry of extract) {
+      const h = createHash('sha256');
+      let size = 0;
+      for await (const c of entry) {
+        h.update(c as Buffer);
+        size += (c as Buffer).length;
+      }
+      if (entry.header.type === 'file') items.set(entry.header.name, { sha256: h.digest('hex'), size });
+    }
+  })();
+  const [fed, read] = await Promise.allSettled([feeding, reading]);
+  if (fed.status === 'rejected') throw fed.reason;
+  if (read.status === 'rejected') throw read.reason;
+  return items;
+}
+
+export async function verifyBackup(
+  store: ObjectStore,
+  manifest: BackupManifest,
+  keySource: (() => Promise<KeySource>) | undefined,
+): Promise<VerifyResult> {
+  const { name, artifacts } = manifest;
+  const problems: VerifyProblem[] = [];
+
+  // Small artifacts: index and log.
+  let index: IndexEntry[] | undefined;
+  const indexBytes = await readAll(await store.get(layout.index(name))).catch((err: Error) => {
+    problems.push({ artifact: artifacts.index.file, message: `${artifacts.index.file}: ${err.message}` });
+    return undefined;
+  });
+  if (indexBytes && compare(artifacts.index, { sha256: sha256Hex(indexBytes), size: indexBytes.length }, problems)) {
+    index = JSON.parse(gunzipSync(indexBytes).toString('utf8')) as IndexEntry[];
+  }
+  const logBytes = await readAll(await store.get(layout.log(name))).catch((err: Error) => {
+    problems.push({ artifact: artifacts.log.file, message: `${artifacts.log.file}: ${err.message}` });
+    return undefined;
+  });
+  if (logBytes) compare(artifacts.log, { sha256: sha256Hex(logBytes), size: logBytes.length }, problems);
+
+  // The archive: outer hash and every item in one pass.
+  const resKey = layout.resources(name, manifest.encryption !== undefined);
+  const digest = new DigestStream();
+  const stages: Transform[] = [digest];
+  let items: Map<string, { sha256: string; size: number }> | undefined;
+  try {
+    if (manifest.encryption) {
+      if (!keySource) throw new Error('the location has no encryption configured, so the items cannot be decrypted');
+      const dataKey = await unwrapDataKey(await keySource(), manifest.encryption, `backup ${name}`);
+      stages.push(decryptStream(dataKey, manifest.encryption, artifacts.resources.file));
+    }
+    items = await hashArchive(await store.get(resKey), stages);
+  } catch (err) {
+    problems.push({ artifact: artifacts.resources.file, message: `${artifacts.resources.file}: cannot read the items: ${(err as Error).message}` });
+  }
+  if (digest.writableFinished) compare(artifacts.resources, digest.result(), problems);
+  else {
+    // The item pass stopped early: hash the stored bytes on their own to say whether they changed.
+    const again = new DigestStream();
+    await pipeline(await store.get(resKey), again, new Writable({ write: (_c, _e, done) => done() }));
+    compare(artifacts.resources, again.result(), problems);
+  }
+
+  if (items && index) {
+    for (const entry of index) {
+      const got = items.get(entry.path);
+      if (!got) problems.push({ artifact: entry.path, message: `${entry.path}: listed in ${artifacts.index.file} but missing from the archive` });
+      else if (got.sha256 !== entry.sha256 || got.size !== entry.size) {
+        problems.push({ artifact: entry.path, message: `${entry.path}: content does not match ${artifacts.index.file}`, expected: entry.sha256, actual: got.sha256 });
+      }
+      items.delete(entry.path);
+    }
+    for (const path of items.keys()) problems.push({ artifact: path, message: `${path}: in the archive but not in ${artifacts.index.file}` });
+  }
+  return { name, ok: problems.length === 0, problems, itemsChecked: index?.length ?? 0 };
+}

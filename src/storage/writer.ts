@@ -1,0 +1,109 @@
+// Writing one backup: resources → index → log → manifest, the manifest last (DESIGN §1, §3).
+// Until manifest.json exists the backup is an incomplete upload and is never restored.
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from 'pino';
+import type { ObjectStore } from './object-store.ts';
+import type { ArtifactDigest, BackupManifest, EncryptionHeader, IndexEntry } from './types.ts';
+import { ARTIFACTS, FORMAT_VERSION, layout } from './layout.ts';
+import { DigestStream, sha256Hex } from './digest.ts';
+import { encryptStream, newDataKey, type KeySource } from './crypto.ts';
+import { gzipJsonBytes, gzipJsonLines, jsonBytes } from './json-io.ts';
+import { StorageError } from './errors.ts';
+
+export type ManifestInput = Omit<BackupManifest, 'artifacts' | 'encryption' | 'formatVersion'>;
+
+export class BackupWriter {
+  private resources?: ArtifactDigest;
+  private index?: ArtifactDigest;
+  private log?: ArtifactDigest;
+  private encryption?: EncryptionHeader;
+  private readonly written = new Set<string>();
+  private committed = false;
+
+  constructor(
+    readonly name: string,
+    private readonly store: ObjectStore,
+    private readonly location: string,
+    /** Present when the location encrypts; resolved only when resources are written. */
+    private readonly keySource: (() => Promise<KeySource>) | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Streams the tar.gz to storage (encrypting when the location says so); digest of the bytes as stored. */
+  async writeResources(src: Readable): Promise<ArtifactDigest> {
+    const encrypted = this.keySource !== undefined;
+    const key = layout.resources(this.name, encrypted);
+    const digest = new DigestStream();
+    let encrypt: NodeJS.ReadWriteStream | undefined;
+    if (this.keySource) {
+      const { dataKey, header } = await newDataKey(await this.keySource());
+      this.encryption = header;
+      encrypt = encryptStream(dataKey, header);
+    }
+    const out = new PassThrough();
+    this.written.add(key);
+    const upload = this.store.put(key, out).catch((err: unknown) => {
+      out.destroy(err as Error); // unblocks the producer side
+      throw err;
+    });
+    const produce = encrypt ? pipeline(src, encrypt, digest, out) : pipeline(src, digest, out);
+    const [produced, uploaded] = await Promise.allSettled([produce, upload]);
+    if (produced.status === 'rejected') {
+      // A premature close only echoes the upload's failure; report the upload's error then.
+      const echo = (produced.reason as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE' || produced.reason === (uploaded as PromiseRejectedResult).reason;
+      throw uploaded.status === 'rejected' && echo ? uploaded.reason : produced.reason;
+    }
+    if (uploaded.status === 'rejected') throw uploaded.reason;
+    this.resources = { file: encrypted ? ARTIFACTS.resourcesEncrypted : ARTIFACTS.resources, ...digest.result() };
+    this.logger.debug({ backup: this.name, artifact: this.resources.file, size: this.resources.size }, 'resources written');
+    return this.resources;
+  }
+
+  async writeIndex(entries: IndexEntry[]): Promise<ArtifactDigest> {
+    this.index = await this.putSmall(layout.index(this.name), ARTIFACTS.index, gzipJsonBytes(entries));
+    return this.index;
+  }
+
+  async writeLog(lines: object[]): Promise<ArtifactDigest> {
+    this.log = await this.putSmall(layout.log(this.name), ARTIFACTS.log, gzipJsonLines(lines));
+    return this.log;
+  }
+
+  private async putSmall(key: string, file: string, body: Buffer): Promise<ArtifactDigest> {
+    this.written.add(key);
+    await this.store.put(key, body);
+    return { file, sha256: sha256Hex(body), size: body.length };
+  }
+
+  /** Writes manifest.json — the moment the backup starts to exist. */
+  async commit(input: ManifestInput): Promise<BackupManifest> {
+    const missing = (['resources', 'index', 'log'] as const).filter((a) => !this[a]);
+    if (missing.length > 0) {
+      throw new StorageError('storage.incomplete', `backup ${this.name}: cannot write the manifest before ${missing.join(', ')} (write every artifact first)`, {
+        location: this.location,
+      });
+    }
+    if (input.name !== this.name) {
+      throw new StorageError('storage.invalid-name', `backup ${this.name}: manifest names ${JSON.stringify(input.name)}`, { location: this.location });
+    }
+    const manifest: BackupManifest = {
+      formatVersion: FORMAT_VERSION,
+      ...input,
+      artifacts: { resources: this.resources!, index: this.index!, log: this.log! },
+      ...(this.encryption ? { encryption: this.encryption } : {}),
+    };
+    await this.store.put(layout.manifest(this.name), jsonBytes(manifest));
+    this.committed = true;
+    this.logger.info({ backup: this.name, phase: manifest.phase, items: manifest.totalItems }, 'backup manifest written');
+    return manifest;
+  }
+
+  /** Removes what this writer wrote (best effort); a committed backup is left alone. */
+  async abort(): Promise<void> {
+    if (this.committed) return;
+    await this.store.deleteMany([...this.written]).catch((err: unknown) => {
+      this.logger.warn({ backup: this.name, err: (err as Error).message }, 'could not remove the partial upload; a later tick cleans it up');
+    });
+  }
+}

@@ -96,7 +96,8 @@ export function includeClusterScoped(
   // The Namespace objects of included namespaces, and only those (velero#9180).
   if (gr === NAMESPACES) return !object || namespaceIncluded(object.metadata.name, sel);
   if (mode === false) return false;
-  if (everything) return resourceIncluded(gr, sel) && (!object || objectSelected(object, sel));
+  if (everything && resourceIncluded(gr, sel) && (!object || objectSelected(object, sel))) return true;
+  // Beyond that, only the CRDs the backed-up custom resources need.
   if (gr !== CRDS) return false;
   if (!object) return true;
   const defined = crdGroupResource(object);

@@ -145,3 +145,12 @@ describe('includeClusterScoped', () => {
   ];
   it.each(cases)('%s', (_d, res, sel, ctx, want) => expect(includeClusterScoped(res, sel, ctx)).toBe(want));
 });
+
+describe('includeClusterScoped: needed CRDs with includeClusterResources true', () => {
+  it('keeps the CRD of a backed-up custom resource even when labels leave other CRDs out', () => {
+    const sel: ResourceSelection = { includeClusterResources: true, labelSelector: { matchLabels: { app: 'x' } } };
+    const ctx = { includedCustomResources: new Set(['widgets.example.com']) };
+    expect(includeClusterScoped(CRD, sel, { ...ctx, object: crd('widgets', 'example.com') })).toBe(true);
+    expect(includeClusterScoped(CRD, sel, { ...ctx, object: crd('gadgets', 'example.com') })).toBe(false);
+  });
+});

@@ -1,0 +1,69 @@
+// Which lists a backup makes, and which listed objects it keeps — pure, from discovery and the
+// selection (cluster/selection.ts holds the semantics).
+import type { ResourceSelection } from '../api/types.ts';
+import type { ApiResource, KubeObject } from '../cluster/types.ts';
+import {
+  CRDS,
+  formatLabelSelector,
+  includeClusterScoped,
+  isGlob,
+  namespaceIncluded,
+  objectSelected,
+  resourceIncluded,
+  serverLabelSelector,
+  NAMESPACES,
+} from '../cluster/selection.ts';
+
+export interface ListTask {
+  res: ApiResource;
+  /** List in this namespace only; undefined = across all namespaces (or cluster-scoped). */
+  namespace?: string;
+  /** Pushed to the server to narrow the transfer; objects are re-checked client-side anyway. */
+  labelSelector?: string;
+  /** CRDs are listed after everything else: which ones are needed depends on what was found. */
+  deferred: boolean;
+}
+
+/**
+ * Namespaces to list one by one when includedNamespaces is a plain list of names (cheaper on a
+ * big cluster, and fine under namespace-scoped RBAC); undefined = list across all namespaces.
+ */
+export function literalNamespaces(sel: ResourceSelection): string[] | undefined {
+  const inc = sel.includedNamespaces ?? [];
+  if (inc.length === 0 || inc.some((p) => p === '*' || isGlob(p))) return undefined;
+  return [...new Set(inc)].filter((ns) => namespaceIncluded(ns, sel)).sort();
+}
+
+export function planLists(resources: readonly ApiResource[], sel: ResourceSelection): ListTask[] {
+  const tasks: ListTask[] = [];
+  const namespaces = literalNamespaces(sel);
+  const server = serverLabelSelector(sel);
+  const labelSelector = server ? formatLabelSelector(server) : undefined;
+  for (const res of resources) {
+    if (res.namespaced) {
+      if (!resourceIncluded(res.groupResource, sel)) continue;
+      if (namespaces) for (const namespace of namespaces) tasks.push({ res, namespace, labelSelector, deferred: false });
+      else tasks.push({ res, labelSelector, deferred: false });
+      continue;
+    }
+    if (!includeClusterScoped(res, sel)) continue;
+    // Namespaces and CRDs may be kept regardless of labels (they are needed), so list them whole.
+    const related = res.groupResource === NAMESPACES || res.groupResource === CRDS;
+    tasks.push({ res, labelSelector: related ? undefined : labelSelector, deferred: res.groupResource === CRDS });
+  }
+  return tasks;
+}
+
+/** Whether a listed object goes into the backup. */
+export function keepObject(res: ApiResource, obj: KubeObject, sel: ResourceSelection, withItems: ReadonlySet<string>): boolean {
+  if (res.namespaced) {
+    const ns = obj.metadata.namespace;
+    return ns !== undefined && namespaceIncluded(ns, sel) && objectSelected(obj, sel);
+  }
+  return includeClusterScoped(res, sel, { object: obj, includedCustomResources: withItems });
+}
+
+/** Include patterns that match no served resource: almost always a typo or a missing group. */
+export function unmatchedIncludes(resources: readonly ApiResource[], sel: ResourceSelection): string[] {
+  return (sel.includedResources ?? []).filter((p) => p !== '*' && !resources.some((r) => resourceIncluded(r.groupResource, { includedResources: [p] })));
+}

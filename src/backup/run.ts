@@ -1,0 +1,200 @@
+// One backup: lock → discover → select → list (paged, bounded concurrency) → stream tar.gz to
+// storage → index → log → manifest, the manifest last (DESIGN §1, §3).
+//
+// Outcome:
+//  - Completed: everything selected was archived.
+//  - PartiallyFailed: something was skipped — a forbidden resource, a list that failed midway,
+//    an API group whose discovery failed; each is a warning or error in the manifest.
+//  - Failed: nothing could be read (server unreachable, discovery failed, every list failed).
+//    A Failed backup still gets its (empty or partial) artifacts and a manifest, so status and
+//    history show what happened; the plan never counts a Failed backup as a good one.
+//  - Storage failing (or the caller cancelling) is different: the partial upload is removed
+//    and runBackup throws, leaving no manifest — there is nothing trustworthy to describe.
+import { hostname } from 'node:os';
+import pLimit from 'p-limit';
+import type { Logger } from 'pino';
+import type { ResourceSelection } from '../api/types.ts';
+import type { ClusterClient } from '../cluster/client.ts';
+import { ClusterError } from '../cluster/errors.ts';
+import type { BackupManifest, BackupPhase } from '../storage/types.ts';
+import { ENGINE_VERSION } from '../version.ts';
+import { silentLogger } from '../log.ts';
+import { ArchiveWriter } from './archive.ts';
+import { keepObject, planLists, unmatchedIncludes, type ListTask } from './collect.ts';
+import { BackupLog } from './log.ts';
+import { BackupError, type BackupProgress, type BackupTarget, type BackupUpload } from './types.ts';
+
+export interface RunBackupOptions {
+  client: ClusterClient;
+  store: BackupTarget;
+  name: string;
+  policy: string;
+  location: string;
+  clusterName: string;
+  selection: ResourceSelection;
+  gitRevision?: string;
+  scheduledTime?: string;
+  trigger?: string;
+  preRestoreFor?: string;
+  lockHolder?: string;
+  /** How long the policy lock is held at most; default 1h. */
+  lockTtlMs?: number;
+  /** Lists in flight at once; default 4. */
+  concurrency?: number;
+  /** Page size of lists; default 500. */
+  pageSize?: number;
+  logger?: Logger;
+  onProgress?: (p: BackupProgress) => void;
+  signal?: AbortSignal;
+}
+
+interface Outcome {
+  warnings: string[];
+  errors: string[];
+  itemCounts: Record<string, number>;
+  listed: number; // lists that completed
+  failedLists: number;
+}
+
+export async function runBackup(opts: RunBackupOptions): Promise<BackupManifest> {
+  const logger = opts.logger ?? silentLogger;
+  const lock = await opts.store.acquireLock(opts.policy, opts.lockHolder ?? `${hostname()}:${process.pid}`, opts.lockTtlMs ?? 3_600_000);
+  try {
+    return await backupLocked(opts, logger);
+  } finally {
+    await lock.release().catch((err: unknown) => logger.warn({ policy: opts.policy, err: (err as Error).message }, 'could not release the backup lock; it expires on its own'));
+  }
+}
+
+async function backupLocked(opts: RunBackupOptions, logger: Logger): Promise<BackupManifest> {
+  const { client, name, selection } = opts;
+  const start = new Date();
+  const log = new BackupLog(logger, name);
+  const out: Outcome = { warnings: [], errors: [], itemCounts: {}, listed: 0, failedLists: 0 };
+  const upload: BackupUpload = await opts.store.beginBackup(name);
+  const archive = new ArchiveWriter(start);
+  const uploaded = upload.writeResources(archive.stream);
+  // If storage fails, stop producing at once; the failure is reported when `uploaded` is awaited.
+  uploaded.catch((err: unknown) => archive.destroy(err instanceof Error ? err : new Error(String(err))));
+  const onAbort = () => archive.destroy(new BackupError('backup.aborted', `backup ${name} was cancelled`, name));
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  let serverVersion = 'unknown';
+  let reachable = false;
+  let tasks: ListTask[] = [];
+  try {
+    log.write('info', 'backup started', { policy: opts.policy, cluster: opts.clusterName, server: client.server });
+    try {
+      serverVersion = await client.serverVersion();
+      const discovery = await client.discovery();
+      reachable = true;
+      for (const f of discovery.failed) {
+        out.warnings.push(`discovery of ${f.groupVersion} failed, its resources were skipped: ${f.error}`);
+        log.write('warn', 'discovery failed for a group version', { groupVersion: f.groupVersion, error: f.error });
+      }
+      for (const p of unmatchedIncludes(discovery.resources, selection)) {
+        log.write('warn', `includedResources "${p}" matches no served resource (write group-resources such as deployments.apps)`, { pattern: p });
+      }
+      tasks = planLists(discovery.resources, selection);
+    } catch (err) {
+      out.errors.push(`cannot read the cluster: ${(err as Error).message}`);
+      log.write('error', 'cannot read the cluster', { error: (err as Error).message });
+    }
+    await collect(opts, tasks, archive, log, out);
+    archive.finish();
+    await uploaded;
+  } catch (err) {
+    archive.destroy(err instanceof Error ? err : new Error(String(err)));
+    await uploaded.catch(() => undefined);
+    await upload.abort();
+    if (opts.signal?.aborted) throw new BackupError('backup.aborted', `backup ${name} was cancelled; the partial upload was removed`, name, { cause: err });
+    throw new BackupError('backup.upload', `backup ${name}: writing to location ${opts.location} failed, the partial upload was removed: ${(err as Error).message}`, name, { cause: err });
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+
+  const phase: BackupPhase =
+    !reachable || (tasks.length > 0 && out.listed === 0) ? 'Failed' : out.warnings.length || out.errors.length ? 'PartiallyFailed' : 'Completed';
+  const totalItems = archive.entries.length;
+  log.write(phase === 'Completed' ? 'info' : 'warn', 'backup finished', { phase, items: totalItems, bytes: archive.bytes });
+  try {
+    await upload.writeIndex(archive.entries);
+    await upload.writeLog(log.lines);
+    const resources = Object.keys(out.itemCounts).sort();
+    return await upload.commit({
+      name,
+      phase,
+      policy: opts.policy,
+      location: opts.location,
+      ...(opts.gitRevision ? { gitRevision: opts.gitRevision } : {}),
+      ...(opts.scheduledTime ? { scheduledTime: opts.scheduledTime } : {}),
+      ...(opts.trigger ? { trigger: opts.trigger } : {}),
+      ...(opts.preRestoreFor ? { preRestoreFor: opts.preRestoreFor } : {}),
+      startTimestamp: start.toISOString(),
+      completionTimestamp: new Date().toISOString(),
+      cluster: { name: opts.clusterName, server: client.server, serverVersion },
+      engineVersion: ENGINE_VERSION,
+      resources,
+      itemCounts: Object.fromEntries(resources.map((r) => [r, out.itemCounts[r]])),
+      totalItems,
+      warnings: out.warnings,
+      errors: out.errors,
+    });
+  } catch (err) {
+    await upload.abort();
+    throw new BackupError('backup.upload', `backup ${name}: writing to location ${opts.location} failed, the partial upload was removed: ${(err as Error).message}`, name, { cause: err });
+  }
+}
+
+/** Lists every task (CRDs last) with bounded concurrency, archiving what the selection keeps. */
+async function collect(opts: RunBackupOptions, tasks: ListTask[], archive: ArchiveWriter, log: BackupLog, out: Outcome): Promise<void> {
+  const limit = pLimit(opts.concurrency ?? 4);
+  const progress: BackupProgress = { resources: tasks.length, resourcesDone: 0, items: 0, bytes: 0 };
+  const report = () => opts.onProgress?.({ ...progress, items: archive.entries.length, bytes: archive.bytes });
+  const withItems = new Set<string>();
+
+  const runTask = async (task: ListTask) => {
+    const gr = task.res.groupResource;
+    let n = 0;
+    try {
+      for await (const obj of opts.client.list(task.res, { namespace: task.namespace, labelSelector: task.labelSelector, limit: opts.pageSize, signal: opts.signal })) {
+        if (!keepObject(task.res, obj, opts.selection, withItems)) continue;
+        if (!(await archive.add(gr, obj))) continue;
+        n++;
+        if (n % 100 === 0) report();
+      }
+      out.listed++;
+    } catch (err) {
+      if (!(err instanceof ClusterError)) throw err; // storage or cancellation: the whole backup stops
+      out.failedLists++;
+      recordListFailure(task, err, n, out, log);
+    }
+    if (n > 0) {
+      out.itemCounts[gr] = (out.itemCounts[gr] ?? 0) + n;
+      withItems.add(gr);
+    }
+    progress.resourcesDone++;
+    report();
+  };
+
+  await Promise.all(tasks.filter((t) => !t.deferred).map((t) => limit(() => runTask(t))));
+  await Promise.all(tasks.filter((t) => t.deferred).map((t) => limit(() => runTask(t))));
+  for (const [gr, count] of Object.entries(out.itemCounts)) log.write('info', 'resource backed up', { resource: gr, items: count });
+}
+
+function recordListFailure(task: ListTask, err: ClusterError, archived: number, out: Outcome, log: BackupLog): void {
+  const where = task.namespace ? ` in namespace ${task.namespace}` : '';
+  const what = `${task.res.groupResource}${where}`;
+  if (err.code === 'cluster.forbidden') {
+    out.warnings.push(`${what}: forbidden (403), skipped`);
+    log.write('warn', 'resource skipped: forbidden', { resource: task.res.groupResource, namespace: task.namespace, error: err.message });
+  } else if (err.code === 'cluster.notFound') {
+    // Served at discovery, gone now (a CRD deleted meanwhile): nothing left to back up.
+    out.warnings.push(`${what}: no longer served (404), skipped`);
+    log.write('warn', 'resource skipped: no longer served', { resource: task.res.groupResource, namespace: task.namespace });
+  } else {
+    out.errors.push(`${what}: list failed after ${archived} items: ${err.message}`);
+    log.write('error', 'list failed', { resource: task.res.groupResource, namespace: task.namespace, archived, error: err.message });
+  }
+}
+

@@ -1,0 +1,43 @@
+// What backup execution needs from its collaborators. The storage module's BackupStore
+// satisfies BackupTarget structurally; the backup code depends on nothing more than this.
+import type { Readable } from 'node:stream';
+import type { ArtifactDigest, BackupManifest, IndexEntry } from '../storage/types.ts';
+
+export type ManifestInput = Omit<BackupManifest, 'artifacts' | 'encryption' | 'formatVersion'>;
+
+/** One backup being written: artifacts first, the manifest last. */
+export interface BackupUpload {
+  writeResources(src: Readable): Promise<ArtifactDigest>;
+  writeIndex(entries: IndexEntry[]): Promise<ArtifactDigest>;
+  writeLog(lines: object[]): Promise<ArtifactDigest>;
+  commit(input: ManifestInput): Promise<BackupManifest>;
+  abort(): Promise<void>;
+}
+
+export interface BackupTarget {
+  beginBackup(name: string): BackupUpload | Promise<BackupUpload>;
+  acquireLock(policy: string, holder: string, ttlMs: number): Promise<{ release(): Promise<void> }>;
+}
+
+export interface BackupProgress {
+  /** Resource lists planned (per namespace when namespaces are listed one by one). */
+  resources: number;
+  resourcesDone: number;
+  items: number;
+  /** Uncompressed JSON bytes archived so far. */
+  bytes: number;
+}
+
+export type BackupErrorCode = 'backup.upload' | 'backup.aborted';
+
+export class BackupError extends Error {
+  override readonly name = 'BackupError';
+  constructor(
+    readonly code: BackupErrorCode,
+    message: string,
+    readonly backup: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,50 @@
+// Small readings of observed storage objects the plan needs, defensive against odd metadata:
+// a time that does not parse is reported as undefined, never guessed.
+import type { BackupManifest, Inventory, LockInfo } from '../storage/types.ts';
+
+/** The moment a backup stands for: its scheduled slot, else its start. */
+export function backupTime(m: BackupManifest): Date | undefined {
+  return parseTime(m.scheduledTime) ?? parseTime(m.startTimestamp) ?? parseTime(m.completionTimestamp);
+}
+
+/** When the backup finished: ages count from here (scheduled time as a fallback). */
+export function completionTime(m: BackupManifest): Date | undefined {
+  return parseTime(m.completionTimestamp) ?? parseTime(m.scheduledTime);
+}
+
+export function parseTime(text: string | undefined): Date | undefined {
+  if (text === undefined) return undefined;
+  const t = Date.parse(text);
+  return Number.isNaN(t) ? undefined : new Date(t);
+}
+
+export interface ObservedLocks {
+  /** policy → its live lock (the one expiring last). */
+  live: Map<string, { location: string; lock: LockInfo }>;
+  stale: { location: string; lock: LockInfo }[];
+}
+
+/** Splits every location's locks into live (expires > now) and stale. */
+export function observeLocks(inventories: Record<string, Inventory>, now: Date): ObservedLocks {
+  const out: ObservedLocks = { live: new Map(), stale: [] };
+  for (const location of Object.keys(inventories).sort()) {
+    const locks = [...inventories[location].locks].sort((a, b) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0));
+    for (const lock of locks) {
+      const expires = parseTime(lock.expires);
+      // An unreadable expiry is treated as live: guessing "stale" could start a second backup.
+      if (expires === undefined || expires.getTime() > now.getTime()) {
+        const prev = out.live.get(lock.policy);
+        if (!prev || lock.expires > prev.lock.expires) out.live.set(lock.policy, { location, lock });
+      } else {
+        out.stale.push({ location, lock });
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether an incomplete upload named `backup` may belong to a policy holding a live lock. */
+export function heldByLiveLock(backup: string, live: ObservedLocks['live']): boolean {
+  for (const policy of live.keys()) if (backup.startsWith(`${policy}-`)) return true;
+  return false;
+}

@@ -1,0 +1,111 @@
+// Which backup a policy is due for right now (DESIGN §2), from its spec, the clock and the backups
+// already in storage. Pure: no clock, no I/O.
+//
+// - Scheduled: the due slot is the latest occurrence at or before now. Missed ticks take only
+//   that latest slot (no backlog storms).
+// - One-time: once per `trigger` value (`<policy>-<trigger>`; `<policy>-initial` without one).
+//   A scheduled policy with a `trigger` also takes one on-demand backup per trigger value.
+// - A slot or trigger is satisfied by a backup of it in ANY phase. A Failed backup is not retried
+//   for the same slot: retrying on every tick could hammer a broken cluster; the next slot (or a
+//   new trigger value) takes another.
+// - An incomplete upload (no manifest) of the slot is a crashed attempt when no live lock holds
+//   the policy (the caller checks locks first). The slot is not retried while it exists, because
+//   the retry would write under the same name; once a later tick cleans it, the slot is due again.
+// - suspend: no new backups; nextScheduledTime is not reported.
+import type { BackupPolicy } from '../api/types.ts';
+import type { InventoryBackup } from '../storage/types.ts';
+import { latestSlotAtOrBefore, nextSlotAfter, parseSchedule } from './expression.ts';
+import { formatSlot, INITIAL_TRIGGER, oneTimeBackupName, scheduledBackupName } from './naming.ts';
+
+export interface DueBackup {
+  backupName: string;
+  scheduledTime?: Date;
+  trigger?: string;
+  reason: string;
+}
+
+export interface DueNote {
+  code: 'satisfied' | 'suspended' | 'incomplete-attempt';
+  backup?: string;
+  message: string;
+}
+
+export interface DueEvaluation {
+  /** Backups to take, on-demand (trigger) first; the plan takes one per tick. */
+  due: DueBackup[];
+  notes: DueNote[];
+  /** Latest slot at or before now (scheduled policies). */
+  dueSlot?: Date;
+  /** First slot after now; undefined for one-time or suspended policies. */
+  nextScheduledTime?: Date;
+}
+
+/**
+ * Evaluates what `policy` is due for. `backups` are the backups observed in every location (the
+ * function picks the policy's own). Throws ScheduleError / NamingError for a spec it cannot use.
+ */
+export function evaluateDue(policy: BackupPolicy, backups: readonly InventoryBackup[], now: Date): DueEvaluation {
+  const name = policy.metadata.name;
+  const { schedule: scheduleText, trigger, suspend } = policy.spec;
+  const schedule = scheduleText === undefined ? undefined : parseSchedule(scheduleText);
+  const out: DueEvaluation = { due: [], notes: [] };
+
+  if (schedule) {
+    out.dueSlot = latestSlotAtOrBefore(schedule, now);
+    if (!suspend) out.nextScheduledTime = nextSlotAfter(schedule, now);
+  }
+  if (suspend) {
+    out.notes.push({ code: 'suspended', message: `policy ${name} is suspended: no new backups` });
+    return out;
+  }
+
+  // On-demand / one-time: once per trigger value.
+  if (trigger !== undefined || !schedule) {
+    const t = trigger ?? INITIAL_TRIGGER;
+    const backupName = oneTimeBackupName(name, trigger);
+    const label = trigger === undefined ? 'one-time policy' : `trigger "${t}"`;
+    const existing = backups.find(
+      (b) => b.name === backupName || (b.manifest?.policy === name && !b.manifest.preRestoreFor && b.manifest.trigger === t),
+    );
+    if (existing) out.notes.push(satisfiedNote(label, existing));
+    else out.due.push({ backupName, trigger: t, reason: `${label} has no backup` });
+  }
+
+  if (schedule && out.dueSlot) {
+    const slot = out.dueSlot;
+    const backupName = scheduledBackupName(name, slot);
+    const label = `slot ${formatSlot(slot)}`;
+    const existing = backups.find(
+      (b) =>
+        b.name === backupName ||
+        (b.manifest?.policy === name && !b.manifest.preRestoreFor && sameInstant(b.manifest.scheduledTime, slot)),
+    );
+    if (existing) out.notes.push(satisfiedNote(label, existing));
+    else out.due.push({ backupName, scheduledTime: slot, reason: `${label} has no backup` });
+  }
+  return out;
+}
+
+function satisfiedNote(label: string, b: InventoryBackup): DueNote {
+  if (!b.manifest) {
+    return {
+      code: 'incomplete-attempt',
+      backup: b.name,
+      message: `${label}: the attempt ${b.name} left an incomplete upload (no manifest, no live lock); retried once it is cleaned`,
+    };
+  }
+  if (b.manifest.phase === 'Failed') {
+    return {
+      code: 'satisfied',
+      backup: b.name,
+      message: `${label} already attempted: ${b.name} Failed; not retried automatically (the next slot or a new trigger takes another)`,
+    };
+  }
+  return { code: 'satisfied', backup: b.name, message: `${label} already has ${b.name} (${b.manifest.phase})` };
+}
+
+function sameInstant(text: string | undefined, d: Date): boolean {
+  if (text === undefined) return false;
+  const t = Date.parse(text);
+  return !Number.isNaN(t) && t === d.getTime();
+}

@@ -1,0 +1,165 @@
+// Which group/version/resources the simulator serves: the built-in catalog plus whatever the
+// established CRDs add. Discovery documents (/api, /apis, APIResourceList) are rendered from it.
+import { BUILTIN_RESOURCES, groupResourceOf, type ResourceDef } from './catalog.ts';
+
+export interface ServedResource extends ResourceDef {
+  groupResource: string;
+  /** Set for custom resources: the CRD that defines them. */
+  crd?: string;
+  /** The CRD's storage version (custom resources are stored once, served in every version). */
+  storageVersion?: string;
+}
+
+const SUBRESOURCE_VERBS: Record<string, string[]> = {
+  status: ['get', 'patch', 'update'],
+  scale: ['get', 'patch', 'update'],
+  log: ['get'],
+  exec: ['create', 'get'],
+  eviction: ['create'],
+  binding: ['create'],
+  proxy: ['create', 'delete', 'get', 'patch', 'update'],
+  token: ['create'],
+  finalize: ['update'],
+};
+
+const SUBRESOURCE_KIND: Record<string, { group: string; version: string; kind: string }> = {
+  scale: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+  eviction: { group: 'policy', version: 'v1', kind: 'Eviction' },
+  token: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' },
+  binding: { group: '', version: 'v1', kind: 'Binding' },
+  log: { group: '', version: 'v1', kind: 'Pod' },
+};
+
+function gvKey(group: string, version: string): string {
+  return `${group}/${version}`;
+}
+
+export class Registry {
+  /** group/version → resource plural → definition. Insertion order is discovery order. */
+  private readonly byGroupVersion = new Map<string, Map<string, ServedResource>>();
+  /** group → versions in preference order (first is preferred). */
+  private readonly groups = new Map<string, string[]>();
+
+  constructor() {
+    for (const def of BUILTIN_RESOURCES) this.add({ ...def, groupResource: groupResourceOf(def.group, def.resource) });
+  }
+
+  private add(def: ServedResource, preferFirst = false): void {
+    const key = gvKey(def.group, def.version);
+    let resources = this.byGroupVersion.get(key);
+    if (!resources) {
+      resources = new Map();
+      this.byGroupVersion.set(key, resources);
+    }
+    resources.set(def.resource, def);
+    const versions = this.groups.get(def.group) ?? [];
+    if (!versions.includes(def.version)) {
+      if (preferFirst) versions.unshift(def.version);
+      else versions.push(def.version);
+    }
+    this.groups.set(def.group, versions);
+  }
+
+  lookup(group: string, version: string, resource: string): ServedResource | undefined {
+    return this.byGroupVersion.get(gvKey(group, version))?.get(resource);
+  }
+
+  /** The resource serving `kind` at `apiVersion` ("v1", "apps/v1"). */
+  byKind(apiVersion: string, kind: string): ServedResource | undefined {
+    const slash = apiVersion.indexOf('/');
+    const key = slash < 0 ? gvKey('', apiVersion) : gvKey(apiVersion.slice(0, slash), apiVersion.slice(slash + 1));
+    for (const def of this.byGroupVersion.get(key)?.values() ?? []) if (def.kind === kind) return def;
+    return undefined;
+  }
+
+  hasGroupVersion(group: string, version: string): boolean {
+    return this.byGroupVersion.has(gvKey(group, version));
+  }
+
+  hasGroup(group: string): boolean {
+    return this.groups.has(group);
+  }
+
+  isBuiltinGroup(group: string): boolean {
+    return BUILTIN_RESOURCES.some((d) => d.group === group);
+  }
+
+  /** Every served resource of one group-resource (custom resources may be served in several versions). */
+  versionsOf(groupResource: string): ServedResource[] {
+    const out: ServedResource[] = [];
+    for (const resources of this.byGroupVersion.values()) {
+      for (const def of resources.values()) if (def.groupResource === groupResource) out.push(def);
+    }
+    return out;
+  }
+
+  /** Registers a CRD's served versions, the storage version preferred. */
+  registerCustom(defs: ServedResource[]): void {
+    for (const def of defs) this.add(def, def.version === def.storageVersion);
+  }
+
+  /** Removes everything a CRD registered; groups left empty disappear from discovery. */
+  unregisterCustom(crdName: string): void {
+    for (const [key, resources] of this.byGroupVersion) {
+      for (const [plural, def] of resources) if (def.crd === crdName) resources.delete(plural);
+      if (resources.size === 0) {
+        this.byGroupVersion.delete(key);
+        const [group, version] = [key.slice(0, key.lastIndexOf('/')), key.slice(key.lastIndexOf('/') + 1)];
+        const versions = (this.groups.get(group) ?? []).filter((v) => v !== version);
+        if (versions.length) this.groups.set(group, versions);
+        else this.groups.delete(group);
+      }
+    }
+  }
+
+  // ---- discovery documents -------------------------------------------------------------
+
+  apiVersions(serverAddress: string): Record<string, unknown> {
+    return {
+      kind: 'APIVersions',
+      versions: ['v1'],
+      serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+    };
+  }
+
+  private apiGroup(group: string): Record<string, unknown> {
+    const versions = (this.groups.get(group) ?? []).map((v) => ({ groupVersion: `${group}/${v}`, version: v }));
+    return { name: group, versions, preferredVersion: versions[0] };
+  }
+
+  apiGroupList(): Record<string, unknown> {
+    const groups = [...this.groups.keys()].filter((g) => g !== '').map((g) => this.apiGroup(g));
+    return { kind: 'APIGroupList', apiVersion: 'v1', groups };
+  }
+
+  apiGroupDoc(group: string): Record<string, unknown> {
+    return { kind: 'APIGroup', apiVersion: 'v1', ...this.apiGroup(group) };
+  }
+
+  resourceList(group: string, version: string): Record<string, unknown> {
+    const resources: Record<string, unknown>[] = [];
+    for (const def of this.byGroupVersion.get(gvKey(group, version))?.values() ?? []) {
+      resources.push({
+        name: def.resource,
+        singularName: def.singular,
+        namespaced: def.namespaced,
+        kind: def.kind,
+        verbs: def.verbs,
+        ...(def.shortNames.length ? { shortNames: def.shortNames } : {}),
+        ...(def.categories ? { categories: def.categories } : {}),
+      });
+      for (const sub of def.subresources) {
+        const kind = SUBRESOURCE_KIND[sub];
+        resources.push({
+          name: `${def.resource}/${sub}`,
+          singularName: '',
+          namespaced: def.namespaced,
+          ...(kind && kind.kind !== def.kind ? { group: kind.group, version: kind.version } : {}),
+          kind: kind?.kind ?? def.kind,
+          verbs: SUBRESOURCE_VERBS[sub] ?? ['get'],
+        });
+      }
+    }
+    return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+  }
+}

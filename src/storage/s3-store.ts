@@ -168,6 +168,8 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   replaceIfUnchanged(key: string, body: Buffer, etag: string): Promise<boolean> {
-    return this.conditionalPut(key, body, { 'If-Match': etag.startsWith('"') ? etag : `"${etag}"` });
+    // The ETag goes back exactly as statObject reported it (unquoted): radosgw compares the
+    // header literally and rejects the quoted form with PreconditionFailed.
+    return this.conditionalPut(key, body, { 'If-Match': etag });
   }
 }

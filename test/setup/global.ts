@@ -1,4 +1,31 @@
-// vitest global setup: starts the real servers the suites share, once per run.
-// The S3 server (Ceph radosgw) lands with the storage issue.
-export async function setup(): Promise<void> {}
-export async function teardown(): Promise<void> {}
+// vitest global setup: starts the real servers the suites share, once per run, and hands
+// their connection details to tests through provide/inject.
+import type { TestProject } from 'vitest/node';
+import { startRadosgw, type RadosgwServer } from '../support/radosgw.ts';
+
+export interface S3Connection {
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+  region: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    s3: S3Connection;
+  }
+}
+
+let radosgw: RadosgwServer | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  // startRadosgw cleans up its own processes when it fails and throws a RadosgwStartError saying why.
+  radosgw = await startRadosgw();
+  const { endpoint, accessKey, secretKey, region } = radosgw;
+  project.provide('s3', { endpoint, accessKey, secretKey, region });
+}
+
+export async function teardown(): Promise<void> {
+  await radosgw?.stop();
+  radosgw = undefined;
+}

@@ -2,10 +2,11 @@
 // (wildcard groupResource, matches) — each test names the documented behaviour it checks.
 import { describe, expect, it } from 'vitest';
 import { applyModifiers, compileModifiers } from '../../src/modifiers/apply.ts';
+import type { KubeObject } from '../../src/cluster/types.ts';
 import { deployment, management, pvc, spec } from './helpers.ts';
 
 const setPremium = { operation: 'replace' as const, path: '/spec/storageClassName', value: 'premium' };
-const sc = (o: { spec?: unknown }) => (o.spec as { storageClassName?: string }).storageClassName;
+const sc = (o: KubeObject) => (o.spec as { storageClassName?: string }).storageClassName;
 
 describe('groupResource', () => {
   it('docs: groupResource "persistentvolumeclaims" names core resources without a group', () => {

@@ -8,7 +8,7 @@ import { ApiStatusError, errors } from './status.ts';
 import { checkBody, checkName, checkNamespace, generatedName } from './validate.ts';
 import { applyPatch } from './patch.ts';
 import { parseLabelSelector, parseFieldSelector, matchesLabels, matchesFields, COMMON_FIELDS, SelectorError } from './selectors.ts';
-import { Allocators, stampCreate, stampUpdate, defaultService, releaseService, defaultDeployment, defaultNamespace, controllerStatus, nowTimestamp } from './defaults.ts';
+import { Allocators, stampCreate, stampUpdate, defaultService, releaseService, defaultDeployment, defaultNamespace, defaultSecret, controllerStatus, nowTimestamp } from './defaults.ts';
 import { CRD_GROUP_RESOURCE, checkCrd, crdResources, pendingStatus, establishedStatus, isEstablished } from './crds.ts';
 
 type Obj = Record<string, any>;
@@ -283,6 +283,9 @@ export class ClusterApi {
         break;
       case 'deployments.apps':
         defaultDeployment(obj);
+        break;
+      case 'secrets':
+        defaultSecret(obj);
         break;
       case CRD_GROUP_RESOURCE:
         checkCrd(obj, (g) => this.registry.isBuiltinGroup(g));

@@ -253,3 +253,13 @@ export function defaultNamespace(obj: Obj): void {
   obj.spec = { finalizers: ['kubernetes'], ...(obj.spec ?? {}) };
   obj.status = { phase: 'Active' };
 }
+
+/** stringData is write-only: the apiserver folds it into base64 data. */
+export function defaultSecret(obj: Obj): void {
+  obj.type ??= 'Opaque';
+  if (obj.stringData && typeof obj.stringData === 'object') {
+    obj.data = { ...(obj.data ?? {}) };
+    for (const [k, v] of Object.entries(obj.stringData as Record<string, string>)) obj.data[k] = Buffer.from(String(v)).toString('base64');
+    delete obj.stringData;
+  }
+}

@@ -1,0 +1,147 @@
+// Runs a plan's actions: creates first, then the protective and destructive ones (ACTION_ORDER),
+// with a global concurrency limit. One action's failure never stops the others: each becomes an
+// ActionResult, and the inventory cache is updated with every write that succeeded.
+import pLimit from 'p-limit';
+import type { PolicyRepository } from '../api/types.ts';
+import { ACTION_ORDER, type Plan, type PlanAction } from '../plan/types.ts';
+import { runBackup } from '../backup/run.ts';
+import { runRestore } from '../restore/run.ts';
+import type { EngineConfig } from './config.ts';
+import { Connections } from './connections.ts';
+import type { InventoryCache } from './inventory-cache.ts';
+import type { ActionResult } from './results.ts';
+import { actionObject } from './results.ts';
+
+export interface ExecuteContext {
+  config: EngineConfig;
+  repo: PolicyRepository;
+  revision: string;
+  connections: Connections;
+  cache: InventoryCache;
+  signal?: AbortSignal;
+  onResult?: (r: ActionResult) => void;
+}
+
+export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<ActionResult[]> {
+  const limit = pLimit(Math.max(1, ctx.config.concurrency));
+  const results: ActionResult[] = [];
+  // Creates (backups, restores) run together; then unexpire, expire, delete, clean-up in turn, so a
+  // deletion never races the backup that makes it safe.
+  const phases: PlanAction['type'][][] = [['backup', 'restore'], ...ACTION_ORDER.filter((t) => t !== 'backup' && t !== 'restore').map((t) => [t])];
+  for (const types of phases) {
+    const batch = plan.actions.filter((a) => types.includes(a.type));
+    const done = await Promise.all(
+      batch.map((action) =>
+        limit(async () => {
+          if (ctx.signal?.aborted) return skipped(action, ctx, 'the engine is stopping; left for the next tick');
+          const r = await runAction(action, ctx).catch((err: unknown) => failed(action, ctx, err));
+          ctx.onResult?.(r);
+          return r;
+        }),
+      ),
+    );
+    results.push(...done);
+  }
+  return results;
+}
+
+function at(ctx: ExecuteContext): string {
+  return ctx.config.now().toISOString();
+}
+
+function failed(action: PlanAction, ctx: ExecuteContext, err: unknown): ActionResult {
+  const message = err instanceof Error ? err.message : String(err);
+  ctx.config.logger.error({ action: actionObject(action), err: message }, 'action failed');
+  return { action, outcome: 'Failed', at: at(ctx), message };
+}
+
+function skipped(action: PlanAction, ctx: ExecuteContext, message: string): ActionResult {
+  return { action, outcome: 'Skipped', at: at(ctx), message };
+}
+
+async function store(ctx: ExecuteContext, location: string) {
+  const loc = ctx.repo.locations.find((l) => l.metadata.name === location);
+  if (!loc) throw new Error(`BackupLocation "${location}" is not defined in the policy repository`);
+  return ctx.connections.location(loc);
+}
+
+async function runAction(action: PlanAction, ctx: ExecuteContext): Promise<ActionResult> {
+  const { cache, config } = ctx;
+  const log = config.logger;
+  switch (action.type) {
+    case 'backup': {
+      const policy = ctx.repo.policies.find((p) => p.metadata.name === action.policy);
+      if (!policy) throw new Error(`policy ${action.policy} is no longer in the repository`);
+      const target = await store(ctx, action.location);
+      const cluster = await ctx.connections.cluster(ctx.repo, policy.spec.cluster);
+      log.info({ backup: action.backupName, policy: action.policy }, 'backup started');
+      const manifest = await runBackup({
+        client: cluster.client,
+        store: target,
+        name: action.backupName,
+        policy: action.policy,
+        location: action.location,
+        clusterName: cluster.name,
+        selection: policy.spec,
+        gitRevision: ctx.revision,
+        ...(action.scheduledTime ? { scheduledTime: action.scheduledTime } : {}),
+        ...(action.trigger ? { trigger: action.trigger } : {}),
+        lockHolder: config.holder,
+        logger: log,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+      cache.addBackup(action.location, manifest);
+      log.info({ backup: manifest.name, phase: manifest.phase, items: manifest.totalItems }, 'backup finished');
+      const message = manifest.errors[0] ?? manifest.warnings[0];
+      return { action, outcome: manifest.phase, at: at(ctx), manifest, ...(message ? { message } : {}) };
+    }
+    case 'restore': {
+      const request = ctx.repo.restores.find((r) => r.metadata.name === action.restore);
+      if (!request) throw new Error(`RestoreRequest ${action.restore} is no longer in the repository`);
+      const target = await store(ctx, action.location);
+      const cluster = await ctx.connections.cluster(ctx.repo, request.spec.cluster);
+      const modifiers = request.spec.resourceModifier
+        ? ctx.repo.modifiers.find((m) => m.metadata.name === request.spec.resourceModifier)?.spec
+        : undefined;
+      log.info({ restore: action.restore, backup: action.backupName }, 'restore started');
+      const result = await runRestore({
+        request,
+        store: target,
+        client: cluster.client,
+        clusterName: cluster.name,
+        ...(modifiers ? { modifiers } : {}),
+        now: config.now,
+        logger: log,
+      });
+      cache.addRestore(action.location, action.restore);
+      if (result.preRestoreBackup) {
+        const safety = await target.readManifest(result.preRestoreBackup).catch(() => undefined);
+        if (safety) cache.addBackup(action.location, safety);
+      }
+      log.info({ restore: action.restore, phase: result.phase }, 'restore finished');
+      return { action, outcome: result.phase === 'New' || result.phase === 'InProgress' ? 'Failed' : result.phase, at: at(ctx), restore: result, ...(result.errors[0] ? { message: result.errors[0] } : {}) };
+    }
+    case 'expire': {
+      const mark = { deleteAfter: action.deleteAfter, reason: action.reason, revision: ctx.revision, markedAt: at(ctx) };
+      await (await store(ctx, action.location)).markExpiry(action.backup, mark);
+      cache.setExpiry(action.location, action.backup, mark);
+      return { action, outcome: 'Expiring', at: at(ctx) };
+    }
+    case 'unexpire': {
+      await (await store(ctx, action.location)).clearExpiry(action.backup);
+      cache.setExpiry(action.location, action.backup, undefined);
+      return { action, outcome: 'Unexpired', at: at(ctx) };
+    }
+    case 'delete': {
+      await (await store(ctx, action.location)).deleteBackup(action.backup);
+      cache.removeBackup(action.location, action.backup);
+      log.info({ backup: action.backup }, 'backup deleted');
+      return { action, outcome: 'Deleted', at: at(ctx) };
+    }
+    case 'cleanupIncomplete': {
+      await (await store(ctx, action.location)).deleteIncomplete(action.backup);
+      cache.removeBackup(action.location, action.backup);
+      return { action, outcome: 'Cleaned', at: at(ctx) };
+    }
+  }
+}

@@ -1,0 +1,66 @@
+// The inventory between ticks. cairn is the writer of its locations, so it keeps the listing it
+// made and applies its own writes to it; the whole location is re-listed at start and every
+// inventorySyncPeriod (like Velero's backup sync), which picks up anything written by others.
+import type { BackupStore } from '../storage/index.ts';
+import type { BackupManifest, ExpiryMark, Inventory } from '../storage/types.ts';
+
+interface Entry {
+  inventory: Inventory;
+  listedAtMs: number;
+}
+
+export class InventoryCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly syncPeriodMs: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** The location's inventory: cached, or listed afresh when missing or older than the sync period. */
+  async get(location: string, store: BackupStore, opts: { forceRelist?: boolean } = {}): Promise<Inventory> {
+    const hit = this.entries.get(location);
+    if (hit && !opts.forceRelist && this.clock() - hit.listedAtMs < this.syncPeriodMs) return hit.inventory;
+    const inventory = await store.listInventory();
+    this.entries.set(location, { inventory, listedAtMs: this.clock() });
+    return inventory;
+  }
+
+  peek(location: string): Inventory | undefined {
+    return this.entries.get(location)?.inventory;
+  }
+
+  invalidate(location?: string): void {
+    if (location === undefined) this.entries.clear();
+    else this.entries.delete(location);
+  }
+
+  // ------------------------------------------------------------ own writes
+
+  addBackup(location: string, manifest: BackupManifest): void {
+    const inv = this.peek(location);
+    if (!inv) return;
+    const files = [manifest.artifacts.resources.file, manifest.artifacts.index.file, manifest.artifacts.log.file, 'manifest.json'];
+    const row = { name: manifest.name, manifest, incomplete: false, lastModified: manifest.completionTimestamp, files };
+    const i = inv.backups.findIndex((b) => b.name === manifest.name);
+    if (i >= 0) inv.backups[i] = row;
+    else inv.backups.push(row);
+  }
+
+  setExpiry(location: string, backup: string, mark: ExpiryMark | undefined): void {
+    const row = this.peek(location)?.backups.find((b) => b.name === backup);
+    if (!row) return;
+    if (mark) row.expiry = mark;
+    else delete row.expiry;
+  }
+
+  removeBackup(location: string, backup: string): void {
+    const inv = this.peek(location);
+    if (inv) inv.backups = inv.backups.filter((b) => b.name !== backup);
+  }
+
+  addRestore(location: string, restore: string): void {
+    const inv = this.peek(location);
+    if (inv && !inv.restores.includes(restore)) inv.restores.push(restore);
+  }
+}

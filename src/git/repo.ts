@@ -196,16 +196,19 @@ export class PolicyRepo {
     const files = Object.entries(change.files).map(([path, content]) => [statusPath(path), content] as const);
     const message = formatCommitMessage({ ...change, skipCi: this.opts.skipCi ?? true });
     return this.exclusive(async () => {
-      const touched: string[] = [];
-      for (const [path, content] of files) {
-        if (await this.writeStatusFile(path, content)) touched.push(path);
-      }
-      if (touched.length === 0) return { pushed: false, attempts: 0 };
       try {
-        await this.run(['add', '--all', '--', ...touched], 'git.command', 'stage status files');
+        const touched: string[] = [];
+        for (const [path, content] of files) {
+          if (await this.writeStatusFile(path, content)) touched.push(path);
+        }
+        if (touched.length === 0) return { pushed: false, attempts: 0 };
+        await this.run(['--literal-pathspecs', 'add', '--all', '--', ...touched], 'git.command', 'stage status files');
         const staged = await this.run(['diff', '--cached', '--name-only', '-z'], 'git.command', 'list staged files');
         if (staged.replace(/\0/g, '') === '') return { pushed: false, attempts: 0 };
-        await this.run(['commit', '--no-verify', '--no-gpg-sign', '--cleanup=verbatim', '-m', message], 'git.command', 'commit status');
+        // From a file, not -m: a tick with thousands of actions exceeds the kernel's per-argument limit.
+        const messageFile = join(this.dir, '.git', 'CAIRN_STATUS_MSG');
+        await writeFile(messageFile, message);
+        await this.run(['commit', '--no-verify', '--no-gpg-sign', '--cleanup=verbatim', '--file', messageFile], 'git.command', 'commit status');
         return await this.pushWithRetry();
       } catch (err) {
         await this.resetToOrigin().catch((resetErr) => this.log.error({ err: messageOf(resetErr) }, 'could not reset the clone after a failed status commit'));
@@ -320,18 +323,22 @@ export class PolicyRepo {
   private async writeStatusFile(path: string, content: string | null): Promise<boolean> {
     await this.refuseSymlinks(path);
     const abs = join(this.dir, path);
-    const current = await readFile(abs, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return null;
-      throw err;
-    });
-    if (current === content) return false;
-    if (content === null) {
-      await rm(abs);
-    } else {
-      await mkdir(dirname(abs), { recursive: true });
-      await writeFile(abs, content);
+    try {
+      const current = await readFile(abs, 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return null;
+        throw err;
+      });
+      if (current === content) return false;
+      if (content === null) {
+        await rm(abs);
+      } else {
+        await mkdir(dirname(abs), { recursive: true });
+        await writeFile(abs, content);
+      }
+      return true;
+    } catch (err) {
+      throw new GitError('git.workdir', `cannot write ${path} in ${this.dir}: ${messageOf(err)}`, path);
     }
-    return true;
   }
 
   /** A symlink committed under status/ could point writes anywhere; refuse to follow one. */

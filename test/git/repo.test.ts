@@ -275,3 +275,40 @@ function execTrailers(cwd: string, message: string): string[] {
   const out = execFileSync('git', ['interpret-trailers', '--parse'], { cwd, input: message, encoding: 'utf8' });
   return out.split('\n').filter((l) => l !== '');
 }
+
+describe('commitStatus failures', () => {
+  it('reports a push the server declines as git.push and leaves the clone at the remote head', async () => {
+    const { remote, repo } = await setup();
+    await repo.sync();
+    const hook = join(remote.bare, 'hooks', 'pre-receive');
+    writeFileSync(hook, '#!/bin/sh\necho "protected branch: status commits need review" >&2\nexit 1\n', { mode: 0o755 });
+    const before = head(remote.bare);
+    const err = await repo.commitStatus(status()).catch((e: unknown) => e);
+    expect((err as GitError).code).toBe('git.push');
+    expect((err as GitError).message).toContain('protected branch: status commits need review');
+    expect(head(remote.bare)).toBe(before);
+    expect(git(repo.dir, 'rev-parse', 'HEAD').trim()).toBe(before);
+    expect(git(repo.dir, 'status', '--porcelain')).toBe('');
+  });
+
+  it('says which status path cannot be written when a file blocks the directory', async () => {
+    const { remote, repo } = await setup();
+    humanCommit(remote, { 'status/policies': 'a file where a directory belongs\n' }, 'oops');
+    await repo.sync();
+    const err = await repo.commitStatus(status()).catch((e: unknown) => e);
+    expect((err as GitError).code).toBe('git.workdir');
+    expect((err as GitError).message).toContain('status/policies/kcm.yaml');
+    expect(git(repo.dir, 'status', '--porcelain')).toBe('');
+  });
+
+  it('commits a tick with thousands of actions (message beyond the per-argument limit)', async () => {
+    const { remote, repo } = await setup();
+    const { revision } = await repo.sync();
+    const actions = Array.from({ length: 4000 }, (_, i) => `backup policy-${String(i).padStart(4, '0')}-20261121060000 Completed`);
+    const res = await repo.commitStatus(status({ body: actions, trailers: [['Cairn-Revision', revision], ...actions.map((a): [string, string] => ['Cairn-Action', a])] }));
+    expect(res.pushed).toBe(true);
+    const trailers = execTrailers(remote.bare, git(remote.bare, 'log', '-1', '--format=%B', 'main'));
+    expect(trailers).toHaveLength(4001);
+    expect(trailers[4000]).toBe(`Cairn-Action: ${actions[3999]}`);
+  });
+});

@@ -221,4 +221,8 @@ export interface PolicyRepository {
   modifiers: ResourceModifiers[];
   errors: ValidationError[];
   frozen: { kind?: KindName; name?: string; file: string }[];
+  /** Repository-relative paths of every manifest file read (valid or not), sorted. */
+  files?: string[];
+  /** Number of objects (YAML documents that are not empty) found, valid or not. */
+  objectCount?: number;
 }

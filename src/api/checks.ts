@@ -1,0 +1,207 @@
+// Checks of one object beyond what its JSON Schema can say: schedules and durations parse,
+// globs and regexes are well-formed, mutually exclusive fields, Velero's own modifier rules.
+// Pure: data in, Issues out. Runs after the schema, so it only looks at well-typed fields.
+import { parseDuration } from '../schedule/duration.ts';
+import { parseSchedule } from '../schedule/expression.ts';
+import type { KindName } from './types.ts';
+import { issue, type Issue, type PathSegment } from './errors.ts';
+import { inlineKubeconfigProblem } from './credentials.ts';
+import { DNS_LABEL, checkGlobList, checkLabelSelector, globProblem, pointerProblem, regexProblem } from './patterns.ts';
+import { parseDocument } from 'yaml';
+
+type Obj = Record<string, unknown>;
+
+function obj(v: unknown): Obj | undefined {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined;
+}
+
+function has(o: Obj, k: string): boolean {
+  return o[k] !== undefined && o[k] !== null;
+}
+
+function checkDuration(spec: Obj, field: string, out: Issue[], positive: boolean): void {
+  const v = spec[field];
+  if (typeof v !== 'string') return;
+  try {
+    const ms = parseDuration(v);
+    if (positive && !(ms > 0)) out.push(issue('duration.invalid', ['spec', field], `must be a positive duration, got "${v}"`));
+  } catch (e) {
+    out.push(issue('duration.invalid', ['spec', field], (e as Error).message));
+  }
+}
+
+function checkSelection(spec: Obj, out: Issue[]): void {
+  for (const f of ['includedNamespaces', 'excludedNamespaces', 'includedResources', 'excludedResources']) {
+    out.push(...checkGlobList(spec[f], ['spec', f]));
+  }
+  out.push(...checkLabelSelector(spec.labelSelector, ['spec', 'labelSelector']));
+  if (Array.isArray(spec.orLabelSelectors)) {
+    spec.orLabelSelectors.forEach((s, i) => out.push(...checkLabelSelector(s, ['spec', 'orLabelSelectors', i])));
+  }
+  if (has(spec, 'labelSelector') && has(spec, 'orLabelSelectors')) {
+    out.push(issue('selector.exclusive', ['spec', 'orLabelSelectors'], 'labelSelector and orLabelSelectors cannot both be set: keep one (put the labelSelector into the orLabelSelectors list if you need both)'));
+  }
+}
+
+function checkLocation(spec: Obj, out: Issue[]): void {
+  const provider = spec.provider;
+  if (provider === 's3' || provider === 'filesystem') {
+    const other = provider === 's3' ? 'filesystem' : 's3';
+    if (!has(spec, provider)) out.push(issue('location.provider', ['spec', provider], `provider is ${provider}: set spec.${provider}`));
+    if (has(spec, other)) out.push(issue('location.provider', ['spec', other], `provider is ${provider}: remove spec.${other} (or change provider)`, 'key'));
+  }
+  const creds = obj(obj(spec.s3)?.credentials);
+  if (creds && has(creds, 'accessKeyIdFromEnv') !== has(creds, 'secretAccessKeyFromEnv')) {
+    const missing = has(creds, 'accessKeyIdFromEnv') ? 'secretAccessKeyFromEnv' : 'accessKeyIdFromEnv';
+    out.push(issue('location.credentials', ['spec', 's3', 'credentials', missing], 'set accessKeyIdFromEnv and secretAccessKeyFromEnv together'));
+  }
+  const enc = obj(spec.encryption);
+  if (enc) {
+    const n = ['passphraseFromEnv', 'keyFile'].filter((k) => has(enc, k)).length;
+    if (n !== 1) out.push(issue('location.encryption', ['spec', 'encryption'], 'set exactly one of passphraseFromEnv or keyFile'));
+  }
+}
+
+function checkCluster(spec: Obj, out: Issue[]): void {
+  const sources = ['kubeconfig', 'kubeconfigFromEnv', 'inCluster'].filter((k) => (k === 'inCluster' ? spec.inCluster === true : has(spec, k)));
+  if (sources.length > 1) {
+    out.push(issue('cluster.source', ['spec', sources[1]], `set only one of kubeconfig, kubeconfigFromEnv, inCluster (found ${sources.join(' and ')})`));
+  }
+  const inline = inlineKubeconfigProblem(spec.kubeconfig);
+  if (inline) out.push(issue('credential.inline', ['spec', 'kubeconfig'], inline));
+}
+
+function checkPolicy(spec: Obj, out: Issue[]): void {
+  if (typeof spec.schedule === 'string') {
+    try {
+      parseSchedule(spec.schedule);
+    } catch (e) {
+      out.push(issue('schedule.invalid', ['spec', 'schedule'], (e as Error).message));
+    }
+  }
+  checkDuration(spec, 'ttl', out, true);
+  checkDuration(spec, 'gracePeriod', out, false);
+  checkDuration(spec, 'failedBackupTTL', out, true);
+  checkSelection(spec, out);
+}
+
+function checkRestore(spec: Obj, out: Issue[]): void {
+  const byName = has(spec, 'backupName');
+  const byPolicy = has(spec, 'policy');
+  if (byName && byPolicy) out.push(issue('restore.source', ['spec', 'policy'], 'set either backupName or policy, not both'));
+  if (!byName && !byPolicy) out.push(issue('restore.source', ['spec'], 'set backupName (a backup) or policy (its latest Completed backup)'));
+  if (has(spec, 'at') && !byPolicy) out.push(issue('restore.at', ['spec', 'at'], '"at" picks a backup of a policy: set spec.policy, or drop "at" and name the backup'));
+  const mapping = obj(spec.namespaceMapping);
+  if (mapping) {
+    for (const [from, to] of Object.entries(mapping)) {
+      if (!DNS_LABEL.test(from) || from.length > 63) out.push(issue('restore.namespace-mapping', ['spec', 'namespaceMapping', from], `"${from}" is not a namespace name (a DNS-1123 label)`, 'key'));
+      if (typeof to === 'string' && (!DNS_LABEL.test(to) || to.length > 63)) out.push(issue('restore.namespace-mapping', ['spec', 'namespaceMapping', from], `"${to}" is not a namespace name (a DNS-1123 label)`));
+    }
+  }
+  checkSelection(spec, out);
+}
+
+function patchDataProblem(data: string): string | undefined {
+  const doc = parseDocument(data, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) return `is not valid YAML or JSON: ${doc.errors[0].message}`;
+  try {
+    if (!obj(doc.toJS({ maxAliasCount: 100 }))) return 'must be a map (the fields to merge into the object)';
+  } catch {
+    return 'aliases expand to too many nodes';
+  }
+  return undefined;
+}
+
+/** Velero's validation of `version: v1` modifiers, and the syntax of what the rules contain. */
+export function checkVeleroModifiers(spec: unknown, base: PathSegment[]): Issue[] {
+  const out: Issue[] = [];
+  const rules = obj(spec)?.resourceModifierRules;
+  if (!Array.isArray(rules)) return out;
+  rules.forEach((r, i) => {
+    const rule = obj(r);
+    if (!rule) return;
+    const at = [...base, 'resourceModifierRules', i];
+    const cond = obj(rule.conditions);
+    if (cond) {
+      if (typeof cond.groupResource === 'string' && cond.groupResource !== '') {
+        const g = globProblem(cond.groupResource);
+        if (g) out.push(issue('glob.invalid', [...at, 'conditions', 'groupResource'], g));
+      }
+      out.push(...checkGlobList(cond.namespaces, [...at, 'conditions', 'namespaces']));
+      if (typeof cond.resourceNameRegex === 'string') {
+        const p = regexProblem(cond.resourceNameRegex);
+        if (p) out.push(issue('regex.invalid', [...at, 'conditions', 'resourceNameRegex'], p));
+      }
+      out.push(...checkLabelSelector(cond.labelSelector, [...at, 'conditions', 'labelSelector']));
+      if (Array.isArray(cond.matches)) {
+        cond.matches.forEach((m, j) => {
+          const path = obj(m)?.path;
+          const p = typeof path === 'string' && path !== '' ? pointerProblem(path) : undefined;
+          if (p) out.push(issue('modifiers.pointer', [...at, 'conditions', 'matches', j, 'path'], p));
+        });
+      }
+    }
+    const kinds = (['patches', 'mergePatches', 'strategicPatches'] as const).filter((k) => Array.isArray(rule[k]) && (rule[k] as unknown[]).length > 0);
+    if (kinds.length === 0) out.push(issue('modifiers.patches', at, 'a rule needs one of patches, mergePatches or strategicPatches (none is set or all are empty)'));
+    if (kinds.length > 1) out.push(issue('modifiers.patches', [...at, kinds[1]], `only one of patches, mergePatches, strategicPatches can be specified (found ${kinds.join(' and ')})`, 'key'));
+    if (Array.isArray(rule.patches)) {
+      rule.patches.forEach((p, j) => {
+        const patch = obj(p);
+        if (!patch) return;
+        const pat = [...at, 'patches', j];
+        if (typeof patch.path === 'string') {
+          const problem = pointerProblem(patch.path);
+          if (problem) out.push(issue('modifiers.pointer', [...pat, 'path'], problem));
+        }
+        if (patch.operation === 'move' || patch.operation === 'copy') {
+          if (typeof patch.from !== 'string') out.push(issue('modifiers.from', pat, `operation ${patch.operation} needs "from" (the JSON pointer to ${patch.operation} from)`));
+          else {
+            const problem = pointerProblem(patch.from);
+            if (problem) out.push(issue('modifiers.pointer', [...pat, 'from'], problem));
+          }
+        }
+        if (patch.operation === 'test' && patch.value === undefined) out.push(issue('modifiers.value', pat, 'operation test needs "value" (what the path must hold)'));
+      });
+    }
+    for (const k of ['mergePatches', 'strategicPatches'] as const) {
+      if (!Array.isArray(rule[k])) continue;
+      (rule[k] as unknown[]).forEach((p, j) => {
+        const data = obj(p)?.patchData;
+        if (typeof data !== 'string') return;
+        const where = [...at, k, j, 'patchData'];
+        if (data.trim() === '') {
+          out.push(issue('modifiers.patch-data', where, 'must not be empty: give the patch as YAML or JSON'));
+          return;
+        }
+        const problem = patchDataProblem(data);
+        if (problem) out.push(issue('modifiers.patch-data', where, problem));
+      });
+    }
+  });
+  return out;
+}
+
+/** Object-level checks of a schema-validated object of `kind`. */
+export function checkObject(kind: KindName, value: unknown): Issue[] {
+  const spec = obj(obj(value)?.spec);
+  if (!spec) return [];
+  const out: Issue[] = [];
+  switch (kind) {
+    case 'BackupLocation':
+      checkLocation(spec, out);
+      break;
+    case 'Cluster':
+      checkCluster(spec, out);
+      break;
+    case 'BackupPolicy':
+      checkPolicy(spec, out);
+      break;
+    case 'RestoreRequest':
+      checkRestore(spec, out);
+      break;
+    case 'ResourceModifiers':
+      out.push(...checkVeleroModifiers(spec, ['spec']));
+      break;
+  }
+  return out;
+}

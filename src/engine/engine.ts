@@ -2,6 +2,8 @@
 //   sync → load → observe → plan → execute → report
 // Each step is a method named for what it does; the pure parts (computePlan, buildStatus,
 // commitMessage) take data and return data.
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parse } from 'yaml';
 import { loadRepository } from '../api/loader.ts';
 import type { PolicyRepository } from '../api/types.ts';
@@ -84,6 +86,7 @@ export class Engine {
   /** sync: fetch the policy repository; R is the newest commit that changed desired state. */
   private async sync(): Promise<{ revision: string; sourceRevision: string }> {
     if (!this.git) {
+      await mkdir(dirname(this.config.workdir), { recursive: true });
       this.git = await openPolicyRepo({
         url: this.config.repoUrl,
         ...(this.config.branch ? { branch: this.config.branch } : {}),

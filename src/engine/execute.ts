@@ -45,8 +45,9 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Acti
   return results;
 }
 
+/** RFC3339 in UTC at second precision, the form the plan and status use. */
 function at(ctx: ExecuteContext): string {
-  return ctx.config.now().toISOString();
+  return ctx.config.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function failed(action: PlanAction, ctx: ExecuteContext, err: unknown): ActionResult {

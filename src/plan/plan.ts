@@ -15,7 +15,7 @@
 import type { BackupPolicy, PolicyRepository } from '../api/types.ts';
 import type { Inventory, InventoryBackup } from '../storage/types.ts';
 import { formatDuration, parseDuration } from '../schedule/duration.ts';
-import { evaluateDue } from '../schedule/due.ts';
+import { evaluateDue, type BackupLookup, type SlotCache } from '../schedule/due.ts';
 import { rfc3339 } from '../schedule/naming.ts';
 import {
   decideRetention,
@@ -57,13 +57,15 @@ interface Builder {
   blocked: PlanBlocked[];
   /** Backups a restore of this tick reads: not expired or deleted this tick. */
   neededByRestore: Map<string, string>;
+  /** Slots per schedule text at `now`, shared by the policies of this plan. */
+  slots: SlotCache;
 }
 
 export function computePlan(input: PlanInput): Plan {
   const { repo, now } = input;
   const options = input.options ?? {};
   const inventories = sortedInventories(input.inventories);
-  const b: Builder = { now, actions: [], notes: [], blocked: [], neededByRestore: new Map() };
+  const b: Builder = { now, actions: [], notes: [], blocked: [], neededByRestore: new Map(), slots: new Map() };
 
   const frozen = frozenSets(repo);
   const locks = observeLocks(inventories, now);
@@ -75,6 +77,7 @@ export function computePlan(input: PlanInput): Plan {
     });
   }
   const all = allBackups(inventories);
+  const index = indexBackups(all);
 
   // Restores first: the backups they read are protected from this tick's expiries and deletes.
   const restores = planRestores(repo.restores, inventories);
@@ -84,7 +87,7 @@ export function computePlan(input: PlanInput): Plan {
   for (const r of restores.actions) b.neededByRestore.set(key(r.location, r.backupName), r.restore);
 
   const policies = [...repo.policies].sort((x, y) => cmp(x.metadata.name, y.metadata.name));
-  const schedules = policies.map((p) => planPolicy(b, p, repo, inventories, all, locks, frozen));
+  const schedules = policies.map((p) => planPolicy(b, p, repo, inventories, index, locks, frozen));
   planOrphans(b, repo, all, input.removedPolicies ?? {}, frozen);
   planIncompletes(b, inventories, locks, frozen, options.incompleteCleanupAfterMs ?? DEFAULT_INCOMPLETE_CLEANUP_AFTER_MS);
 
@@ -135,7 +138,7 @@ function planPolicy(
   policy: BackupPolicy,
   repo: PolicyRepository,
   inventories: Record<string, Inventory>,
-  all: Located[],
+  index: BackupIndex,
   locks: ObservedLocks,
   frozen: FrozenSets,
 ): PolicySchedule {
@@ -164,16 +167,16 @@ function planPolicy(
     return schedule;
   }
 
-  planCreate(b, policy, location, all, locks, schedule);
-  planRetention(b, policy, all, frozen);
+  planCreate(b, policy, location, index.lookup, locks, schedule);
+  planRetention(b, policy, index.byPolicy.get(policy.metadata.name) ?? [], frozen);
   return schedule;
 }
 
-function planCreate(b: Builder, policy: BackupPolicy, location: string, all: Located[], locks: ObservedLocks, schedule: PolicySchedule): void {
+function planCreate(b: Builder, policy: BackupPolicy, location: string, lookup: BackupLookup, locks: ObservedLocks, schedule: PolicySchedule): void {
   const name = policy.metadata.name;
   let due;
   try {
-    due = evaluateDue(policy, all.map((x) => x.backup), b.now);
+    due = evaluateDue(policy, lookup, b.now, b.slots);
   } catch (e) {
     b.blocked.push({ code: 'invalid-spec', subject: { policy: name }, message: `policy ${name}: ${(e as Error).message}` });
     return;
@@ -211,7 +214,8 @@ function planCreate(b: Builder, policy: BackupPolicy, location: string, all: Loc
   }
 }
 
-function planRetention(b: Builder, policy: BackupPolicy, all: Located[], frozen: FrozenSets): void {
+/** `own`: the observed backups whose manifest names this policy, in every location. */
+function planRetention(b: Builder, policy: BackupPolicy, own: Located[], frozen: FrozenSets): void {
   const name = policy.metadata.name;
   let rules;
   let graceMs: number;
@@ -222,7 +226,7 @@ function planRetention(b: Builder, policy: BackupPolicy, all: Located[], frozen:
     b.blocked.push({ code: 'invalid-spec', subject: { policy: name }, message: `policy ${name}: ${(e as Error).message}; no retention this tick` });
     return;
   }
-  const mine = all.filter((x) => x.backup.manifest?.policy === name && !x.backup.manifest.preRestoreFor);
+  const mine = own.filter((x) => !x.backup.manifest!.preRestoreFor);
   const candidates = toCandidates(mine);
   const decisions = decideRetention(candidates.map((c) => c.candidate), rules, b.now);
   decisions.forEach((d, i) => applyDecision(b, candidates[i].located, name, d, graceMs, frozen));
@@ -397,6 +401,34 @@ function sortedInventories(inventories: Record<string, Inventory>): Record<strin
     out[location] = { ...inv, backups: [...inv.backups].sort((x, y) => cmp(x.name, y.name)) };
   }
   return out;
+}
+
+interface BackupIndex {
+  byPolicy: Map<string, Located[]>;
+  lookup: BackupLookup;
+}
+
+/** One pass over all backups, so per-policy work does not rescan the whole inventory. */
+function indexBackups(all: Located[]): BackupIndex {
+  const byPolicy = new Map<string, Located[]>();
+  const byName = new Map<string, InventoryBackup[]>();
+  for (const x of all) {
+    const named = byName.get(x.backup.name);
+    if (named) named.push(x.backup);
+    else byName.set(x.backup.name, [x.backup]);
+    const policy = x.backup.manifest?.policy;
+    if (policy === undefined) continue;
+    const own = byPolicy.get(policy);
+    if (own) own.push(x);
+    else byPolicy.set(policy, [x]);
+  }
+  return {
+    byPolicy,
+    lookup: {
+      named: (n) => byName.get(n) ?? [],
+      ofPolicy: (p) => (byPolicy.get(p) ?? []).map((x) => x.backup),
+    },
+  };
 }
 
 function allBackups(inventories: Record<string, Inventory>): Located[] {

@@ -40,19 +40,51 @@ export interface DueEvaluation {
   nextScheduledTime?: Date;
 }
 
+/** Indexed access to observed backups, so a plan over thousands of policies stays linear. */
+export interface BackupLookup {
+  /** Backups (any location, any state) with exactly this name. */
+  named(name: string): readonly InventoryBackup[];
+  /** Backups whose manifest names this policy. */
+  ofPolicy(policy: string): readonly InventoryBackup[];
+}
+
+/** A BackupLookup over a plain list (indexes it once). */
+export function lookupOf(backups: readonly InventoryBackup[]): BackupLookup {
+  const byName = new Map<string, InventoryBackup[]>();
+  const byPolicy = new Map<string, InventoryBackup[]>();
+  for (const b of backups) {
+    push(byName, b.name, b);
+    if (b.manifest) push(byPolicy, b.manifest.policy, b);
+  }
+  return { named: (n) => byName.get(n) ?? [], ofPolicy: (p) => byPolicy.get(p) ?? [] };
+}
+
+function push<T>(m: Map<string, T[]>, k: string, v: T): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
 /**
  * Evaluates what `policy` is due for. `backups` are the backups observed in every location (the
  * function picks the policy's own). Throws ScheduleError / NamingError for a spec it cannot use.
  */
-export function evaluateDue(policy: BackupPolicy, backups: readonly InventoryBackup[], now: Date): DueEvaluation {
+export function evaluateDue(
+  policy: BackupPolicy,
+  backups: readonly InventoryBackup[] | BackupLookup,
+  now: Date,
+  slots: SlotCache = new Map(),
+): DueEvaluation {
+  const lookup = Array.isArray(backups) ? lookupOf(backups) : (backups as BackupLookup);
   const name = policy.metadata.name;
   const { schedule: scheduleText, trigger, suspend } = policy.spec;
-  const schedule = scheduleText === undefined ? undefined : parseSchedule(scheduleText);
+  const slotInfo = scheduleText === undefined ? undefined : slotsOf(scheduleText, now, slots);
+  const scheduled = slotInfo !== undefined;
   const out: DueEvaluation = { due: [], notes: [] };
 
-  if (schedule) {
-    out.dueSlot = latestSlotAtOrBefore(schedule, now);
-    if (!suspend) out.nextScheduledTime = nextSlotAfter(schedule, now);
+  if (slotInfo) {
+    out.dueSlot = slotInfo.latest;
+    if (!suspend) out.nextScheduledTime = slotInfo.next;
   }
   if (suspend) {
     out.notes.push({ code: 'suspended', message: `policy ${name} is suspended: no new backups` });
@@ -60,30 +92,44 @@ export function evaluateDue(policy: BackupPolicy, backups: readonly InventoryBac
   }
 
   // On-demand / one-time: once per trigger value.
-  if (trigger !== undefined || !schedule) {
+  if (trigger !== undefined || !scheduled) {
     const t = trigger ?? INITIAL_TRIGGER;
     const backupName = oneTimeBackupName(name, trigger);
     const label = trigger === undefined ? 'one-time policy' : `trigger "${t}"`;
-    const existing = backups.find(
-      (b) => b.name === backupName || (b.manifest?.policy === name && !b.manifest.preRestoreFor && b.manifest.trigger === t),
-    );
+    const existing =
+      lookup.named(backupName)[0] ?? lookup.ofPolicy(name).find((b) => !b.manifest!.preRestoreFor && b.manifest!.trigger === t);
     if (existing) out.notes.push(satisfiedNote(label, existing));
     else out.due.push({ backupName, trigger: t, reason: `${label} has no backup` });
   }
 
-  if (schedule && out.dueSlot) {
+  if (out.dueSlot) {
     const slot = out.dueSlot;
     const backupName = scheduledBackupName(name, slot);
     const label = `slot ${formatSlot(slot)}`;
-    const existing = backups.find(
-      (b) =>
-        b.name === backupName ||
-        (b.manifest?.policy === name && !b.manifest.preRestoreFor && sameInstant(b.manifest.scheduledTime, slot)),
-    );
+    const existing =
+      lookup.named(backupName)[0] ??
+      lookup.ofPolicy(name).find((b) => !b.manifest!.preRestoreFor && sameInstant(b.manifest!.scheduledTime, slot));
     if (existing) out.notes.push(satisfiedNote(label, existing));
     else out.due.push({ backupName, scheduledTime: slot, reason: `${label} has no backup` });
   }
   return out;
+}
+
+/**
+ * Slots of a schedule text at one instant. Many policies share a schedule ("@hourly"), so a plan
+ * passes one cache per computation and each expression is parsed and stepped once.
+ */
+export type SlotCache = Map<string, { latest?: Date; next?: Date }>;
+
+function slotsOf(text: string, now: Date, cache: SlotCache): { latest?: Date; next?: Date } {
+  const key = `${now.getTime()}\u0000${text}`;
+  let hit = cache.get(key);
+  if (!hit) {
+    const schedule = parseSchedule(text);
+    hit = { latest: latestSlotAtOrBefore(schedule, now), next: nextSlotAfter(schedule, now) };
+    cache.set(key, hit);
+  }
+  return hit;
 }
 
 function satisfiedNote(label: string, b: InventoryBackup): DueNote {

@@ -213,6 +213,17 @@ describe('strategicPatches (strategic merge patch)', () => {
     expect(r.object).toEqual(deployment());
   });
 
+  it('metadata.finalizers of built-in kinds merge as a set; $deleteFromPrimitiveList removes entries', () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', finalizers: ['a', 'b'] }, spec: { containers: [] } };
+    const r = smp('metadata: {finalizers: [b, c], $deleteFromPrimitiveList/finalizers: [a]}', pod, 'pods');
+    expect(r.object.metadata.finalizers).toEqual(['b', 'c']);
+  });
+
+  it('patchData is read as YAML 1.1 like sigs.k8s.io/yaml: an unquoted yes is the boolean true', () => {
+    const r = smp('spec: {paused: yes}');
+    expect((r.object as Obj).spec.paused).toBe(true);
+  });
+
   it('custom resources have no merge keys: their lists are replaced, maps merged', () => {
     const r = smp('spec: {providers: [{name: k0smotron}]}', management(), 'managements.k0rdent.mirantis.com');
     expect((r.object as Obj).spec).toEqual({ release: 'kcm-1-2-0', providers: [{ name: 'k0smotron' }] });

@@ -62,6 +62,11 @@ export function formatPlan(plan: Plan, format: PlanFormat): string {
   }
 }
 
+/** Notes worth printing: routine "slot already has its backup" lines stay in JSON only. */
+function shownNotes(plan: Plan): Plan['notes'] {
+  return plan.notes.filter((n) => n.code !== 'satisfied');
+}
+
 function planJson(plan: Plan): object {
   return {
     revision: plan.revision,
@@ -87,9 +92,10 @@ function planText(plan: Plan): string {
     lines.push('Invalid files:');
     for (const e of plan.errors) lines.push(`  ${e.file}:${e.line}:${e.col}: ${e.path ? `${e.path}: ` : ''}${e.message}`);
   }
-  if (plan.notes.length > 0) {
+  const notes = shownNotes(plan);
+  if (notes.length > 0) {
     lines.push('Notes:');
-    for (const n of plan.notes) lines.push(`  ${n.message}`);
+    for (const n of notes) lines.push(`  ${n.message}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -116,9 +122,10 @@ function planMarkdown(plan: Plan): string {
     }
     out.push('');
   }
-  if (plan.notes.length > 0) {
+  const notes = shownNotes(plan);
+  if (notes.length > 0) {
     out.push('<details><summary>Notes</summary>', '');
-    for (const n of plan.notes) out.push(`- ${md(n.message)}`);
+    for (const n of notes) out.push(`- ${md(n.message)}`);
     out.push('', '</details>', '');
   }
   return `${out.join('\n')}`;

@@ -246,7 +246,9 @@ function planOrphans(
   for (const x of all) {
     const m = x.backup.manifest;
     if (!m || m.preRestoreFor || present.has(m.policy)) continue;
-    byPolicy.set(m.policy, [...(byPolicy.get(m.policy) ?? []), x]);
+    const list = byPolicy.get(m.policy);
+    if (list) list.push(x);
+    else byPolicy.set(m.policy, [x]);
   }
   const names = [...byPolicy.keys()].sort(cmp);
   if (names.length > 0 && frozen.orphansFrozenBy !== undefined) {

@@ -138,7 +138,8 @@ export type NoteCode =
   | 'frozen' // policy file invalid: its backups are frozen
   | 'orphans-frozen' // an invalid file without a readable name: no orphan handling at all
   | 'suspended'
-  | 'satisfied' // the due slot / trigger already has a backup (any phase)
+  | 'satisfied' // the due slot / trigger already has a Completed or PartiallyFailed backup (routine)
+  | 'slot-failed' // the due slot / trigger was attempted and Failed: not retried automatically
   | 'in-progress' // live lock
   | 'stale-lock' // expired lock, ignored
   | 'incomplete-attempt' // the slot's upload crashed; retried after clean-up
@@ -192,7 +193,7 @@ export interface Plan {
   /** The repository's invalid files, passed through for reports. */
   errors: ValidationError[];
   frozen: PolicyRepository['frozen'];
-  /** The effective cap used this tick (Infinity is reported as null when lifted). */
+  /** The effective cap on expiries and on deletes this tick; null when allowMassDeletion lifted it. */
   maxDeletionsPerTick: number | null;
 }
 

@@ -25,7 +25,7 @@ export interface DueBackup {
 }
 
 export interface DueNote {
-  code: 'satisfied' | 'suspended' | 'incomplete-attempt';
+  code: 'satisfied' | 'slot-failed' | 'suspended' | 'incomplete-attempt';
   backup?: string;
   message: string;
 }
@@ -142,7 +142,7 @@ function satisfiedNote(label: string, b: InventoryBackup): DueNote {
   }
   if (b.manifest.phase === 'Failed') {
     return {
-      code: 'satisfied',
+      code: 'slot-failed',
       backup: b.name,
       message: `${label} already attempted: ${b.name} Failed; not retried automatically (the next slot or a new trigger takes another)`,
     };

@@ -62,4 +62,18 @@ describe('plan formats', () => {
     expect(lines).toContain('| expire | `kcm-20261121120000` | primary | beyond keep 2 (deleteAfter 2026-11-22T15:30:00Z) |');
     expect(lines).toContain('- `policies/bad\\|name.yaml:3:5` `spec.keep`: must be integer');
   });
+
+  it('text hides routine "slot already has its backup" notes but shows a Failed slot', () => {
+    const p = computePlan({
+      repo: repo({ policies: [policy('kcm', { schedule: '@hourly' }), policy('web', { schedule: '@hourly' })] }),
+      revision: 'r',
+      inventories: { primary: inventory([backup('kcm', { slot: '2026-11-21T15:00:00Z' }), backup('web', { slot: '2026-11-21T15:00:00Z', phase: 'Failed' })]) },
+      now: NOW,
+    });
+    expect(p.notes.map((n) => n.code)).toEqual(['satisfied', 'slot-failed']);
+    const text = formatPlan(p, 'text');
+    expect(text).not.toContain('already has kcm-20261121150000');
+    expect(text).toContain('slot 2026-11-21 15:00 already attempted: web-20261121150000 Failed; not retried automatically');
+    expect(JSON.parse(formatPlan(p, 'json')).notes).toHaveLength(2);
+  });
 });

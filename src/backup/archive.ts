@@ -1,27 +1,34 @@
 // The resources archive: items as JSON files in a tar (Velero's layout, storage/layout.itemPath),
-// gzipped, produced as a stream. Each append waits until tar-stream has taken the entry, which
-// only happens when the gzip/upload side keeps up: memory stays at a few buffers whatever
-// the object count. Hashes for the index are computed from the very bytes that are archived.
+// gzipped, produced as a stream. Entries are framed in memory (tar.ts) and handed to gzip in
+// batches — each zlib write is a trip to the thread pool — and an append waits for gzip to drain
+// whenever it is behind, so memory stays at a few batches whatever the object count. Hashes for
+// the index are computed from the very bytes that are archived.
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { createGzip, type Gzip } from 'node:zlib';
-import tar from 'tar-stream';
 import { itemPath } from '../storage/layout.ts';
 import type { IndexEntry } from '../storage/types.ts';
 import type { KubeObject } from '../cluster/types.ts';
+import { TAR_END, tarEntry } from './tar.ts';
 
 export const GZIP_LEVEL = 6;
+const BATCH_BYTES = 256 * 1024;
 
 export class ArchiveWriter {
-  private readonly pack = tar.pack();
   private readonly gzip: Gzip = createGzip({ level: GZIP_LEVEL });
   readonly entries: IndexEntry[] = [];
+  /** Uncompressed JSON bytes archived. */
   bytes = 0;
   private readonly paths = new Set<string>();
+  private batch: Buffer[] = [];
+  private batchSize = 0;
+  /** Appends run one at a time: concurrent listers queue here. */
+  private tail: Promise<unknown> = Promise.resolve();
+  private failure: Error | undefined;
 
   constructor(private readonly mtime: Date) {
-    this.pack.on('error', (err: Error) => this.gzip.destroy(err));
-    this.pack.pipe(this.gzip);
+    this.gzip.on('error', (err) => (this.failure ??= err));
   }
 
   /** The tar.gz byte stream, to hand to storage. */
@@ -30,16 +37,24 @@ export class ArchiveWriter {
   }
 
   /** Archives one object; false when the same path was already archived (listed twice). */
-  async add(groupResource: string, obj: KubeObject): Promise<boolean> {
+  add(groupResource: string, obj: KubeObject): Promise<boolean> {
+    const result = this.tail.then(() => this.append(groupResource, obj));
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private async append(groupResource: string, obj: KubeObject): Promise<boolean> {
+    if (this.failure) throw this.failure;
     const { name, namespace } = obj.metadata;
     const path = itemPath(groupResource, namespace || undefined, name);
     if (this.paths.has(path)) return false;
     this.paths.add(path);
     const body = Buffer.from(JSON.stringify(obj), 'utf8');
     const sha256 = createHash('sha256').update(body).digest('hex');
-    await new Promise<void>((resolve, reject) => {
-      this.pack.entry({ name: path, size: body.length, mode: 0o644, mtime: this.mtime }, body, (err) => (err ? reject(err) : resolve()));
-    });
+    for (const part of tarEntry(path, body, this.mtime)) {
+      this.batch.push(part);
+      this.batchSize += part.length;
+    }
     this.bytes += body.length;
     this.entries.push({
       groupResource,
@@ -51,17 +66,42 @@ export class ArchiveWriter {
       apiVersion: obj.apiVersion,
       kind: obj.kind,
     });
+    if (this.batchSize >= BATCH_BYTES) await this.flush();
     return true;
   }
 
-  /** Ends the tar; the stream ends once gzip has flushed. */
-  finish(): void {
-    this.pack.finalize();
+  private async flush(): Promise<void> {
+    if (this.batchSize === 0) return;
+    const chunk = Buffer.concat(this.batch, this.batchSize);
+    this.batch = [];
+    this.batchSize = 0;
+    if (!this.gzip.write(chunk)) await this.drained();
+  }
+
+  private async drained(): Promise<void> {
+    const ac = new AbortController();
+    const failed = once(this.gzip, 'close', { signal: ac.signal }).then(() => {
+      throw this.failure ?? new Error('archive stream closed');
+    });
+    try {
+      await Promise.race([once(this.gzip, 'drain', { signal: ac.signal }), failed]);
+    } finally {
+      ac.abort();
+      failed.catch(() => undefined);
+    }
+  }
+
+  /** Ends the tar after the queued appends; the stream ends once gzip has flushed. */
+  async finish(): Promise<void> {
+    await this.tail;
+    if (this.failure) throw this.failure;
+    await this.flush();
+    this.gzip.end(TAR_END);
   }
 
   /** Stops producing (upload failed or the backup was cancelled). */
   destroy(err: Error): void {
-    this.pack.destroy(err);
+    this.failure ??= err;
     this.gzip.destroy(err);
   }
 }

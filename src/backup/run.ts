@@ -101,7 +101,7 @@ async function backupLocked(opts: RunBackupOptions, logger: Logger): Promise<Bac
       log.write('error', 'cannot read the cluster', { error: (err as Error).message });
     }
     await collect(opts, tasks, archive, log, out);
-    archive.finish();
+    await archive.finish();
     await uploaded;
   } catch (err) {
     archive.destroy(err instanceof Error ? err : new Error(String(err)));

@@ -94,8 +94,7 @@ export class KubeClusterClient implements ClusterClient {
     }
     const path = resourcePath(res, opts.namespace);
     const apiVersion = apiVersionOf(res);
-    let token: string | undefined;
-    do {
+    const fetchPage = async (token: string | undefined): Promise<ListBody> => {
       const page = await this.transport.request({
         method: 'GET',
         path,
@@ -103,15 +102,26 @@ export class KubeClusterClient implements ClusterClient {
         target: { verb: 'list', resource: nameOf(res), namespace: opts.namespace },
         signal: opts.signal,
       });
-      const body = JSON.parse(page.body.toString('utf8')) as ListBody;
-      for (const item of body.items ?? []) {
-        // List items come without apiVersion/kind; an object on its own carries them.
-        if (!item.apiVersion) item.apiVersion = apiVersion;
-        if (!item.kind && res.kind) item.kind = res.kind;
-        yield item;
+      return JSON.parse(page.body.toString('utf8')) as ListBody;
+    };
+    // The next page is requested before this one is handed out, so the server prepares it
+    // while the caller works through the items.
+    let next: Promise<ListBody> | undefined = fetchPage(undefined);
+    try {
+      while (next) {
+        const body: ListBody = await next;
+        const token = body.metadata?.continue || undefined;
+        next = token ? fetchPage(token) : undefined;
+        for (const item of body.items ?? []) {
+          // List items come without apiVersion/kind; an object on its own carries them.
+          if (!item.apiVersion) item.apiVersion = apiVersion;
+          if (!item.kind && res.kind) item.kind = res.kind;
+          yield item;
+        }
       }
-      token = body.metadata?.continue || undefined;
-    } while (token);
+    } finally {
+      next?.catch(() => undefined); // the caller stopped early: nobody awaits the prefetch
+    }
   }
 
   async get(res: ResourceRef, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {

@@ -1,0 +1,182 @@
+// Backup benchmark (`npm run bench backup`): 10,000 objects from the API simulator to the radosgw
+// S3 server, against the floor measured in the same run — a raw paginated list of the same objects
+// over HTTP, gzip of the same bytes, one PUT of them — and peak RSS at 2,000 vs 10,000 objects.
+//
+// Processes: this one starts radosgw and, per object count, a simulator process and a backup
+// process, so each peak RSS (process.resourceUsage().maxRSS) is the backup's own and not the
+// simulator's object store.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import http from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { Client } from 'minio';
+import { startRadosgw } from '../test/support/radosgw.ts';
+import { bulkConfigMaps } from '../test/backup/fixtures.ts';
+import { startSimulator } from '../src/cluster/sim/index.ts';
+import { connectCluster } from '../src/cluster/connect.ts';
+import { runBackup } from '../src/backup/run.ts';
+import { GZIP_LEVEL } from '../src/backup/archive.ts';
+import { openLocation } from '../src/storage/index.ts';
+import { API_VERSION } from '../src/api/types.ts';
+
+interface S3 {
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+  region: string;
+  bucket: string;
+}
+
+const REPS = 3;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mib = (kb: number) => Math.round(kb / 1024);
+
+// ---- child: simulator ------------------------------------------------------------------
+async function simRole(count: number): Promise<void> {
+  const sim = await startSimulator({ objects: bulkConfigMaps(count, 10) });
+  process.stdout.write(`${JSON.stringify({ url: sim.url, kubeconfig: sim.kubeconfig() })}\n`);
+  process.on('SIGTERM', () => void sim.stop().then(() => process.exit(0)));
+}
+
+// ---- child: backup + floor -------------------------------------------------------------
+function s3Client(s3: S3): Client {
+  const u = new URL(s3.endpoint);
+  return new Client({ endPoint: u.hostname, port: Number(u.port), useSSL: false, accessKey: s3.accessKey, secretKey: s3.secretKey, region: s3.region, pathStyle: true });
+}
+
+function getJson(url: string, agent: http.Agent): Promise<{ raw: Buffer; body: { metadata?: { continue?: string }; items: unknown[] } }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent, headers: { accept: 'application/json' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const raw = Buffer.concat(chunks);
+          resolve({ raw, body: JSON.parse(raw.toString('utf8')) });
+        });
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+/** The floor: list pages over HTTP, gzip those bytes, PUT them once. Milliseconds per step. */
+async function floor(simUrl: string, s3: S3, key: string): Promise<{ list: number; gzip: number; put: number; bytes: number }> {
+  const agent = new http.Agent({ keepAlive: true });
+  let t = performance.now();
+  const pages: Buffer[] = [];
+  let token: string | undefined;
+  do {
+    const q = new URLSearchParams({ limit: '500', ...(token ? { continue: token } : {}) });
+    const { raw, body } = await getJson(`${simUrl}/api/v1/configmaps?${q}`, agent);
+    pages.push(raw);
+    token = body.metadata?.continue || undefined;
+  } while (token);
+  const list = performance.now() - t;
+  agent.destroy();
+  const bytes = Buffer.concat(pages);
+  t = performance.now();
+  const gz = gzipSync(bytes, { level: GZIP_LEVEL });
+  const gzip = performance.now() - t;
+  t = performance.now();
+  await s3Client(s3).putObject(s3.bucket, key, gz, gz.length);
+  const put = performance.now() - t;
+  return { list, gzip, put, bytes: bytes.length };
+}
+
+async function backupRole(count: number, simUrl: string, kubeconfig: string, s3: S3, withFloor: boolean): Promise<void> {
+  const env = { AK: s3.accessKey, SK: s3.secretKey };
+  const store = await openLocation(
+    {
+      apiVersion: API_VERSION,
+      kind: 'BackupLocation',
+      metadata: { name: 'bench' },
+      spec: { provider: 's3', s3: { endpoint: s3.endpoint, bucket: s3.bucket, prefix: `n${count}`, region: s3.region, credentials: { accessKeyIdFromEnv: 'AK', secretAccessKeyFromEnv: 'SK' } } },
+      source: { file: 'bench', line: 0, col: 0 },
+    },
+    { env },
+  );
+  const client = await connectCluster({ kubeconfigYaml: kubeconfig });
+  const backupMs: number[] = [];
+  let items = 0;
+  let archiveBytes = 0;
+  for (let i = 0; i <= REPS; i++) {
+    const t = performance.now();
+    const m = await runBackup({ client, store, name: `bench-${i}`, policy: 'bench', location: 'bench', clusterName: 'sim', selection: { includedNamespaces: ['bulk-*'] } });
+    if (m.phase !== 'Completed') throw new Error(`backup ${m.name} ended ${m.phase}: ${[...m.warnings, ...m.errors].join('; ')}`);
+    if (i > 0) backupMs.push(performance.now() - t); // run 0 warms up
+    items = m.totalItems;
+    archiveBytes = m.artifacts.resources.size;
+  }
+  const maxRssKb = process.resourceUsage().maxRSS;
+  client.close();
+  const floors = [];
+  if (withFloor) for (let i = 0; i <= REPS; i++) floors.push(await floor(simUrl, s3, `floor/${count}/${i}`));
+  const f = floors.slice(1);
+  process.stdout.write(
+    `${JSON.stringify({
+      count,
+      items,
+      archiveBytes,
+      backupMs: median(backupMs),
+      maxRssKb,
+      floor: withFloor
+        ? { listMs: median(f.map((x) => x.list)), gzipMs: median(f.map((x) => x.gzip)), putMs: median(f.map((x) => x.put)), totalMs: median(f.map((x) => x.list + x.gzip + x.put)), bytes: f[0].bytes }
+        : undefined,
+    })}\n`,
+  );
+}
+
+// ---- parent ----------------------------------------------------------------------------
+function child(args: string[]): { proc: ChildProcess; firstLine: Promise<string>; exit: Promise<number> } {
+  const proc = spawn(process.execPath, ['bin/run-ts.js', 'bench/backup.bench.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: proc.stdout! });
+  const firstLine = new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    proc.once('exit', (code) => reject(new Error(`child ${args[0]} exited (${code}) before answering`)));
+  });
+  const exit = new Promise<number>((resolve) => proc.once('exit', (code) => resolve(code ?? 1)));
+  return { proc, firstLine, exit };
+}
+
+async function measure(count: number, s3: S3, withFloor: boolean) {
+  const sim = child(['--role', 'sim', String(count)]);
+  try {
+    const { url, kubeconfig } = JSON.parse(await sim.firstLine) as { url: string; kubeconfig: string };
+    const run = child(['--role', 'backup', String(count), url, Buffer.from(JSON.stringify({ kubeconfig, s3, withFloor })).toString('base64')]);
+    const result = JSON.parse(await run.firstLine);
+    await run.exit;
+    return result;
+  } finally {
+    sim.proc.kill('SIGTERM');
+    await sim.exit;
+  }
+}
+
+async function main(): Promise<void> {
+  const gw = await startRadosgw();
+  try {
+    const s3: S3 = { endpoint: gw.endpoint, accessKey: gw.accessKey, secretKey: gw.secretKey, region: gw.region, bucket: 'bench' };
+    await s3Client(s3).makeBucket(s3.bucket, s3.region);
+    const big = await measure(10_000, s3, true);
+    const small = await measure(2_000, s3, false);
+    const ratio = big.backupMs / big.floor.totalMs;
+    const r = (x: number) => Math.round(x);
+    console.log(`backup of ${big.items} items (${big.count} ConfigMaps + namespaces) from the simulator to radosgw S3, median of ${REPS} after a warm-up`);
+    console.log(`  backup:  ${r(big.backupMs)} ms, archive ${(big.archiveBytes / 1048576).toFixed(2)} MiB, peak RSS ${mib(big.maxRssKb)} MiB`);
+    console.log(`  floor:   ${r(big.floor.totalMs)} ms = list ${r(big.floor.listMs)} + gzip ${r(big.floor.gzipMs)} + PUT ${r(big.floor.putMs)} (${(big.floor.bytes / 1048576).toFixed(2)} MiB listed)`);
+    console.log(`  ratio:   ${ratio.toFixed(2)} x floor (target <= 1.25)`);
+    console.log(`  peak RSS: ${mib(small.maxRssKb)} MiB at 2,000 objects, ${mib(big.maxRssKb)} MiB at 10,000 objects`);
+  } finally {
+    await gw.stop();
+  }
+}
+
+const role = process.argv.indexOf('--role');
+if (role < 0) await main();
+else if (process.argv[role + 1] === 'sim') await simRole(Number(process.argv[role + 2]));
+else {
+  const [count, url, payload] = process.argv.slice(role + 2);
+  const { kubeconfig, s3, withFloor } = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as { kubeconfig: string; s3: S3; withFloor: boolean };
+  await backupRole(Number(count), url, kubeconfig, s3, withFloor);
+}

@@ -1,4 +1,81 @@
+// `cairn start` (what `npm start` runs): the engine on its embedded defaults. With nothing
+// configured it runs the demo timeline against a local Git remote, file-system storage and the
+// API simulator; given a real repository (--repo / CAIRN_REPO) it runs the reconciler loop
+// against the real parts instead (`cairn run` with the same options).
 import type { Command } from 'commander';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runDemo } from '../demo/timeline.ts';
+import { createLogger } from '../log.ts';
 
-// Registered by main.ts; the command lands with its issue.
-export function registerDemo(_program: Command): void {}
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+function floorToHour(d: Date): Date {
+  return new Date(Math.floor(d.getTime() / 3_600_000) * 3_600_000);
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command('start')
+    .alias('demo')
+    .description('run the engine on its embedded defaults (local Git remote, file storage, simulated cluster) with a demo clock')
+    .option('--dir <dir>', 'working directory of the embedded demo (recreated)', '.cairn/demo')
+    .option('--start <time>', 'where the demo clock starts (RFC3339; default: this hour)')
+    .option('--s3-endpoint <url>', 'use this S3 server for the "offsite" location (env CAIRN_S3_ENDPOINT; credentials from S3_ACCESS_KEY / S3_SECRET_KEY)', process.env.CAIRN_S3_ENDPOINT)
+    .option('--s3-bucket <name>', 'bucket for the "offsite" location (env CAIRN_S3_BUCKET)', process.env.CAIRN_S3_BUCKET)
+    .option('--keep-running', 'after the demo, keep the simulator serving so you can explore it', false)
+    .action(async (o: { dir: string; start?: string; s3Endpoint?: string; s3Bucket?: string; keepRunning: boolean }, cmd: Command) => {
+      if (process.env.CAIRN_REPO) {
+        // A real repository is configured: run the real loop instead of the demo.
+        process.stderr.write('CAIRN_REPO is set: running the reconciler (`cairn run`) against it\n');
+        await cmd.parent!.parseAsync(['node', 'cairn', 'run'], { from: 'node' });
+        return;
+      }
+      const start = o.start ? new Date(o.start) : floorToHour(new Date());
+      if (Number.isNaN(start.getTime())) {
+        process.stderr.write(`cairn start: --start must be an RFC3339 time, got "${o.start}"\n`);
+        process.exitCode = 2;
+        return;
+      }
+      if (o.s3Endpoint && !o.s3Bucket) {
+        process.stderr.write('cairn start: --s3-endpoint needs --s3-bucket\n');
+        process.exitCode = 2;
+        return;
+      }
+      const dir = resolve(o.dir);
+      const say = (line: string) => process.stdout.write(`${line}\n`);
+      say(`cairn embedded demo in ${relative(process.cwd(), dir) || '.'} — clock starts at ${start.toISOString()}`);
+      try {
+        const demo = await runDemo({
+          dir,
+          start,
+          policiesDir: join(ROOT, 'policies'),
+          samplesDir: join(ROOT, 'samples', 'cluster'),
+          ...(o.s3Endpoint && o.s3Bucket ? { s3: { endpoint: o.s3Endpoint, bucket: o.s3Bucket } } : {}),
+          say,
+          logger: createLogger({ level: process.env.CAIRN_LOG_LEVEL ?? 'warn' }),
+        });
+        const rel = (p: string) => relative(process.cwd(), p) || '.';
+        const commits = demo.ticks.filter((t) => t.result.commit).length;
+        say('');
+        say(`Done: ${demo.ticks.length} ticks, ${commits} status commits. Where to look:`);
+        say(`  git --git-dir ${rel(demo.repo.bare)} log --format='%h %s' -12      # the status commits`);
+        say(`  git --git-dir ${rel(demo.repo.bare)} log -1 --format=%B                # one commit's body and trailers`);
+        say(`  npx cairn backups list --location local --repo ${rel(demo.workdir)} --data-dir ${rel(demo.dataDir)}`);
+        say(`  npx cairn audit --repo ${rel(demo.repo.bare)} --workdir ${rel(join(dir, 'audit-clone'))}`);
+        say(`  cat ${rel(join(demo.workdir, 'status', 'restores', 'rollback-release.yaml'))}`);
+        if (o.keepRunning) {
+          say(`The simulated cluster keeps serving at ${demo.sim.url} (KUBECONFIG=${rel(demo.kubeconfig)}); Ctrl-C to stop.`);
+          await new Promise<void>((r) => {
+            process.once('SIGINT', r);
+            process.once('SIGTERM', r);
+          });
+        }
+        await demo.sim.stop();
+        process.exitCode = 0;
+      } catch (err) {
+        process.stderr.write(`cairn start: ${(err as Error).message}\n`);
+        process.exitCode = 1;
+      }
+    });
+}

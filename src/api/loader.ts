@@ -67,7 +67,7 @@ function readDocument(doc: ParsedDocument, file: string, folderKind: KindName): 
   const base = { file, doc: doc.index, locator: doc.locator };
   const o = objectOf(doc.value);
   if (!o || !isMap(doc.node.contents)) {
-    return { ...base, kind: folderKind, errors: toErrors([issue('document.shape', [], `a document must be a map with apiVersion, kind, metadata and spec (here: kind: ${folderKind})`)], file, doc.locator) };
+    return { ...base, kind: folderKind, errors: toErrors([issue('document.shape', [], `a document must be a map with apiVersion, kind, metadata and spec (files under ${KIND_FOLDERS[folderKind]}/ hold kind: ${folderKind})`)], file, doc.locator) };
   }
   const stem = basename(file, extname(file));
   const form = folderKind === 'ResourceModifiers' ? detectModifiersForm(o) : undefined;

@@ -68,7 +68,7 @@ function parseConfigMap(cm: Obj, file: string, locator: Locator | undefined): Mo
   const data = obj(cm.data);
   const keys = data ? Object.keys(data) : [];
   if (!data) issues.push(issue('configmap.data', ['data'], 'a ConfigMap of resource modifiers needs `data` with exactly one key holding the Velero YAML'));
-  else if (keys.length !== 1) issues.push(issue('configmap.data', ['data'], `data must have exactly one key holding the Velero YAML (found ${keys.length}${keys.length ? `: ${keys.join(', ')}` : ''})`));
+  else if (keys.length !== 1) issues.push(issue('configmap.data', ['data'], `must have exactly one key holding the Velero YAML (found ${keys.length}${keys.length ? `: ${keys.join(', ')}` : ''})`));
   const errors = toErrors(issues, file, locator, owner);
   if (!data || keys.length !== 1) return { form: 'ConfigMap', name, errors };
 

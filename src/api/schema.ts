@@ -124,7 +124,7 @@ function translate(e: ErrorObject, root: unknown): Issue | undefined {
     case 'enum':
       return issue('schema.enum', path, `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => String(v)).join(', ')} (got ${typeOf(data)})`);
     case 'const':
-      return issue('schema.const', path, `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`);
+      return issue('schema.const', path, `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)} (got ${typeOf(data)})`);
     case 'pattern': {
       const known = PATTERN_MESSAGES.find(([suffix]) => e.schemaPath.endsWith(suffix));
       return issue('schema.pattern', path, known ? known[1](String(data)) : `"${String(data)}" must match the pattern ${(e.params as { pattern: string }).pattern}`);

@@ -66,9 +66,12 @@ export function decodeUtf8(bytes: Uint8Array): { text: string } | { error: Posit
   }
 }
 
-function duplicateKeyText(text: string, pos: [number, number]): string {
-  const raw = text.slice(pos[0], pos[1]).trim();
-  return raw.length > 0 && raw.length <= 80 ? raw : '?';
+/** The key as written at `offset` (yaml reports a duplicate key by where it starts). */
+function duplicateKeyText(text: string, offset: number): string {
+  const m = /^("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s:#][^:#\n]*?)\s*:/.exec(text.slice(offset, offset + 200));
+  if (!m) return '?';
+  const raw = m[1];
+  return raw.startsWith('"') || raw.startsWith("'") ? raw.slice(1, -1) : raw;
 }
 
 /**
@@ -92,7 +95,7 @@ export function parseYamlText(text: string, file: string, shift?: Shift): Parsed
     const locator = new YamlLocator(doc, lines, text, shift);
     for (const e of doc.errors) {
       if (e.code === 'DUPLICATE_KEY') {
-        const key = duplicateKeyText(text, e.pos);
+        const key = duplicateKeyText(text, e.pos[0]);
         errors.push(validationError(file, map(e.pos[0]), 'yaml.duplicate-key', '', `duplicate key "${key}": each key may appear only once in a map`));
       } else {
         errors.push(validationError(file, map(e.pos[0]), 'yaml.syntax', '', `YAML syntax error: ${e.message}`));

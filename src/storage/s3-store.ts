@@ -89,7 +89,13 @@ export class S3ObjectStore implements ObjectStore {
   async put(key: string, body: Buffer | Readable): Promise<void> {
     try {
       if (Buffer.isBuffer(body)) await this.client.putObject(this.bucket, this.full(key), body, body.length);
-      else await this.client.putObject(this.bucket, this.full(key), body);
+      else {
+        await this.client.putObject(this.bucket, this.full(key), body).catch(async (err: unknown) => {
+          // Drop the parts of a failed multipart upload, so they neither cost space nor get resumed.
+          await this.client.removeIncompleteUpload(this.bucket, this.full(key)).catch(() => undefined);
+          throw err;
+        });
+      }
     } catch (err) {
       this.wrap(err, key, 'writing');
     }

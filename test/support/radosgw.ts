@@ -110,9 +110,24 @@ async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: n
   }
 }
 
+const INSTALL = 'apt-get install -y --no-install-recommends ceph-mon ceph-osd radosgw';
+
+/** Daemons still running, killed synchronously if this process exits without stop(). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+});
+
 function daemon(cmd: string, args: string[], procs: ChildProcess[]): ChildProcess {
   const child = spawn(cmd, args, { stdio: 'ignore', detached: false });
   procs.push(child);
+  running.add(child);
+  child.on('exit', () => running.delete(child));
+  // A missing binary surfaces here; the readiness wait then fails with the log tail.
+  child.on('error', (err) => {
+    running.delete(child);
+    process.stderr.write(`cannot run ${cmd}: ${err.message}; install Ceph with: ${INSTALL}\n`);
+  });
   return child;
 }
 
@@ -128,6 +143,11 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 export async function startRadosgw(): Promise<RadosgwServer> {
+  const missing = [];
+  for (const bin of ['ceph-mon', 'ceph-osd', 'radosgw', 'radosgw-admin', 'ceph']) {
+    if (!(await run('sh', ['-c', `command -v ${bin}`]).then(() => true, () => false))) missing.push(bin);
+  }
+  if (missing.length > 0) throw new RadosgwStartError(`the S3 tests need Ceph (${missing.join(', ')} not found); install it as root: ${INSTALL}`);
   const dir = await mkdtemp(join(tmpdir(), 'cairn-radosgw-'));
   const conf = join(dir, 'ceph.conf');
   // Started in this order (monitor, OSD, radosgw); stopped in reverse.
@@ -167,6 +187,6 @@ export async function startRadosgw(): Promise<RadosgwServer> {
     await stop().catch(() => undefined);
     if (err instanceof RadosgwStartError) throw err;
     const msg = err instanceof Error ? err.message : String(err);
-    throw new RadosgwStartError(`could not start Ceph radosgw for the S3 tests: ${msg}`, { cause: err });
+    throw new RadosgwStartError(`could not start Ceph radosgw for the S3 tests (processes stopped, ${dir} removed): ${msg}`, { cause: err });
   }
 }

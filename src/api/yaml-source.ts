@@ -2,7 +2,7 @@
 // expansion bounded (a "billion laughs" file fails fast). Each YAML document comes back with the
 // plain value and a locator for its positions. Problems are values, never exceptions.
 import { readFile, stat } from 'node:fs/promises';
-import { LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
+import { isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import { YamlLocator, type Position } from './locate.ts';
 import type { ValidationError } from './types.ts';
 import { validationError } from './errors.ts';
@@ -101,7 +101,8 @@ export function parseYamlText(text: string, file: string, shift?: Shift): Parsed
         errors.push(validationError(file, map(e.pos[0]), 'yaml.syntax', '', `YAML syntax error: ${e.message}`));
       }
     }
-    if (doc.contents === null) return; // an empty document (comments only, a trailing ---)
+    // An empty document (comments only, a trailing ---) defines nothing.
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return;
     let value: unknown;
     if (doc.errors.length === 0) {
       try {

@@ -21,8 +21,8 @@ function widgetCrd(scope: 'Namespaced' | 'Cluster' = 'Namespaced'): k8s.V1Custom
       scope,
       names: { plural: 'widgets', singular: 'widget', kind: 'Widget', shortNames: ['wd'] },
       versions: [
-        { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', xKubernetesPreserveUnknownFields: true } } },
-        { name: 'v1beta1', served: true, storage: false, schema: { openAPIV3Schema: { type: 'object', xKubernetesPreserveUnknownFields: true } } },
+        { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } },
+        { name: 'v1beta1', served: true, storage: false, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } },
       ],
     },
   };

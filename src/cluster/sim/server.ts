@@ -276,13 +276,23 @@ function writeOptions(req: IncomingMessage, q: URLSearchParams): WriteOptions {
 
 /** Reads and parses the body: JSON (any +json type) or YAML; `optional` allows an empty body. */
 async function readBody(req: IncomingMessage, optional: boolean, patch = false): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new ApiStatusError(413, 'RequestEntityTooLarge', `the request body is larger than ${MAX_BODY} bytes`);
-    chunks.push(chunk as Buffer);
-  }
+  // Plain 'data' events: cheaper per request than an async iterator when creating 10,000 objects.
+  const chunks = await new Promise<Buffer[]>((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new ApiStatusError(413, 'RequestEntityTooLarge', `the request body is larger than ${MAX_BODY} bytes`));
+        return;
+      }
+      parts.push(chunk);
+    });
+    req.on('end', () => resolve(parts));
+    req.on('error', reject);
+  });
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') {
     if (optional) return undefined;

@@ -114,6 +114,18 @@ describe('loadRepository', () => {
     expect(JSON.stringify(repo)).not.toMatch(/AKIASECRETVALUE1|SuperSecret42/);
   });
 
+  it('needs a location for a policy that names none, and rejects a time without a zone', async () => {
+    const dir = writeRepo({
+      'policies/p.yaml': policy('p', '  keep: 1\n'),
+      'restores/r.yaml': `${API}\nkind: RestoreRequest\nmetadata: {name: r}\nspec:\n  policy: p\n  at: 2026-11-21T06:00:00\n`,
+    });
+    const repo = await loadRepository(dir);
+    expect(repo.errors.map((e) => `${e.file}:${e.line}:${e.col}: ${e.path}: ${e.message}`)).toEqual([
+      'policies/p.yaml:5:1: spec: no location: set spec.location, or mark one BackupLocation with spec.default: true',
+      'restores/r.yaml:6:7: spec.at: "2026-11-21T06:00:00" is not an RFC 3339 date-time, e.g. "2026-11-21T06:00:00Z"',
+    ]);
+  });
+
   it('throws a RepositoryError for a directory that does not exist', async () => {
     await expect(loadRepository('/nonexistent/cairn-repo')).rejects.toBeInstanceOf(RepositoryError);
     await expect(loadRepository('/nonexistent/cairn-repo')).rejects.toMatchObject({ code: 'repository.not-found' });

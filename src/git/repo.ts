@@ -9,6 +9,7 @@
 import { lstat, mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { silentLogger, type Logger } from '../log.ts';
 import { auditLogArgs, filterAudit, parseAuditLog, type AuditEntry, type AuditFilter } from './audit.ts';
@@ -90,7 +91,13 @@ export class PolicyRepo {
   private readonly log: Logger;
   private readonly baseEnv: NodeJS.ProcessEnv;
   private secrets: string[] = [];
-  private lastSource: string | undefined;
+  private lastSync: { revision: string; sourceRevision: string } | undefined;
+  /**
+   * The commit the work tree and index are known to match exactly, because cairn put them there
+   * (sync, a pushed status commit, a reset). Cleared the moment commitStatus writes a file. Nobody
+   * else edits cairn's clone; after a restart it is unknown, so the first sync checks out afresh.
+   */
+  private treeAt: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   /** Use openPolicyRepo. */
@@ -146,12 +153,20 @@ export class PolicyRepo {
     return this.exclusive(async () => {
       await this.fetch();
       const revision = await this.originHead();
-      await this.run(['checkout', '--force', '-B', this.branchName, revision], 'git.command', `move the work tree to ${revision}`);
-      await this.run(['clean', '-ffdxq'], 'git.command', 'clean the work tree');
-      const source = (await this.run(['log', '-1', '--format=%H', revision, '--', '.', `:(exclude)${STATUS_DIR}`], 'git.command', 'find the source revision')).trim();
-      const sourceRevision = source || revision;
-      const changed = sourceRevision !== this.lastSource;
-      this.lastSource = sourceRevision;
+      // The steady tick (nothing new) costs a fetch and a rev-parse: the checkout is skipped while
+      // the tree is known to be exactly at `revision` (see treeAt), the source lookup is cached.
+      if (this.treeAt !== revision) {
+        await this.run(['checkout', '--force', '-B', this.branchName, revision], 'git.command', `move the work tree to ${revision}`);
+        await this.run(['clean', '-ffdxq'], 'git.command', 'clean the work tree');
+        this.treeAt = revision;
+      }
+      let sourceRevision = this.lastSync?.revision === revision ? this.lastSync.sourceRevision : undefined;
+      if (sourceRevision === undefined) {
+        const source = await this.run(['log', '-1', '--format=%H', revision, '--', '.', `:(exclude)${STATUS_DIR}`], 'git.command', 'find the source revision');
+        sourceRevision = source.trim() || revision;
+      }
+      const changed = sourceRevision !== this.lastSync?.sourceRevision;
+      this.lastSync = { revision, sourceRevision };
       this.log.debug({ revision, sourceRevision, changed }, 'synced');
       return { revision, sourceRevision, changed };
     });
@@ -196,12 +211,14 @@ export class PolicyRepo {
     const files = Object.entries(change.files).map(([path, content]) => [statusPath(path), content] as const);
     const message = formatCommitMessage({ ...change, skipCi: this.opts.skipCi ?? true });
     return this.exclusive(async () => {
+      const cleanAt = this.treeAt;
+      this.treeAt = undefined;
       try {
-        const touched: string[] = [];
-        for (const [path, content] of files) {
-          if (await this.writeStatusFile(path, content)) touched.push(path);
+        const touched = await this.writeStatusFiles(files);
+        if (touched.length === 0) {
+          this.treeAt = cleanAt;
+          return { pushed: false, attempts: 0 };
         }
-        if (touched.length === 0) return { pushed: false, attempts: 0 };
         await this.run(['--literal-pathspecs', 'add', '--all', '--', ...touched], 'git.command', 'stage status files');
         const staged = await this.run(['diff', '--cached', '--name-only', '-z'], 'git.command', 'list staged files');
         if (staged.replace(/\0/g, '') === '') return { pushed: false, attempts: 0 };
@@ -320,8 +337,18 @@ export class PolicyRepo {
     return out.trim();
   }
 
+  /** Writes the files whose content differs (in parallel: a tick may compare thousands); returns their paths. */
+  private async writeStatusFiles(files: (readonly [string, string | null])[]): Promise<string[]> {
+    const limit = pLimit(16);
+    await this.refuseSymlinks(files.map(([path]) => path), limit);
+    // allSettled: on a failure no write may still be in flight when the caller resets the tree.
+    const results = await Promise.allSettled(files.map(([path, content]) => limit(() => this.writeStatusFile(path, content))));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return files.filter((_, i) => (results[i] as PromiseFulfilledResult<boolean>).value).map(([path]) => path);
+  }
+
   private async writeStatusFile(path: string, content: string | null): Promise<boolean> {
-    await this.refuseSymlinks(path);
     const abs = join(this.dir, path);
     try {
       const current = await readFile(abs, 'utf8').catch((err: NodeJS.ErrnoException) => {
@@ -342,16 +369,22 @@ export class PolicyRepo {
   }
 
   /** A symlink committed under status/ could point writes anywhere; refuse to follow one. */
-  private async refuseSymlinks(path: string): Promise<void> {
-    const parts = path.split('/');
-    for (let i = 1; i <= parts.length; i++) {
-      const sub = parts.slice(0, i).join('/');
-      const st = await lstat(join(this.dir, sub)).catch(() => undefined);
-      if (st === undefined) return;
-      if (st.isSymbolicLink()) {
-        throw new GitError('git.path-outside-status', `refusing to write "${path}": ${sub} is a symbolic link in the repository; cairn writes only regular files under ${STATUS_DIR}/`, path);
-      }
+  private async refuseSymlinks(paths: string[], limit: LimitFunction): Promise<void> {
+    const prefixes = new Map<string, string>(); // prefix → a path that goes through it
+    for (const path of paths) {
+      const parts = path.split('/');
+      for (let i = 1; i <= parts.length; i++) prefixes.set(parts.slice(0, i).join('/'), path);
     }
+    await Promise.all(
+      [...prefixes].map(([sub, path]) =>
+        limit(async () => {
+          const st = await lstat(join(this.dir, sub)).catch(() => undefined);
+          if (st?.isSymbolicLink()) {
+            throw new GitError('git.path-outside-status', `refusing to write "${path}": ${sub} is a symbolic link in the repository; cairn writes only regular files under ${STATUS_DIR}/`, path);
+          }
+        }),
+      ),
+    );
   }
 
   private async pushWithRetry(): Promise<CommitResult> {
@@ -366,6 +399,7 @@ export class PolicyRepo {
         await this.run(['push', '--no-follow-tags', 'origin', `HEAD:refs/heads/${b}`], 'git.push', `push to ${b}`);
         const commit = (await this.run(['rev-parse', 'HEAD'], 'git.command', 'read HEAD')).trim();
         await this.run(['update-ref', `refs/remotes/origin/${b}`, commit], 'git.command', 'record the pushed head');
+        this.treeAt = commit;
         this.log.info({ commit, attempts: attempt }, 'status commit pushed');
         return { commit, pushed: true, attempts: attempt };
       } catch (err) {
@@ -381,7 +415,10 @@ export class PolicyRepo {
       await this.rebaseOntoOrigin();
       const [head, origin] = await Promise.all([this.run(['rev-parse', 'HEAD'], 'git.command', 'read HEAD'), this.originHead()]);
       // The rebase dropped the commit as empty: the remote already holds this exact status.
-      if (head.trim() === origin) return { pushed: false, attempts: attempt };
+      if (head.trim() === origin) {
+        this.treeAt = origin;
+        return { pushed: false, attempts: attempt };
+      }
     }
   }
 
@@ -409,6 +446,7 @@ export class PolicyRepo {
     const origin = await this.originHead();
     await this.git.raw(['checkout', '--force', '-B', this.branchName, origin]);
     await this.git.raw(['clean', '-ffdxq']);
+    this.treeAt = origin;
   }
 
   private async refreshEnv(): Promise<void> {

@@ -130,7 +130,8 @@ describe('push race', () => {
     const other = await openPolicyRepo({ url: remote.bare, workdir: join(t.root, `race${n}-cairn-2`), pushRetry: FAST });
     await Promise.all([repo.sync(), other.sync()]);
     const same = status('status/policies/kcm.yaml', 'phase: Ready\n', 'backup kcm-20261121060000 Completed');
-    const first = await other.commitStatus(same);
+    // A different subject, so the two commits differ even within the same second.
+    const first = await other.commitStatus({ ...same, subject: 'cairn: written by the other replica' });
     const second = await repo.commitStatus(same);
     expect(first.pushed).toBe(true);
     expect(second).toEqual({ pushed: false, attempts: 1 });

@@ -284,3 +284,37 @@ describe('what the simulator does not support', () => {
     expect(res.body.status.replicas).toBe(3);
   });
 });
+
+describe('decoding checks of ConfigMaps and Secrets', () => {
+  it('rejects non-base64 Secret data and non-string ConfigMap data with 400', async () => {
+    const secret = await h.raw('POST', '/api/v1/namespaces/work/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'plain' }, data: { password: 'not base64!' } });
+    expect(secret.status).toBe(400);
+    expect(secret.body.message).toContain('data["password"] is not valid base64');
+    const cm = await h.raw('POST', '/api/v1/namespaces/work/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'num' }, data: { n: 3 } });
+    expect(cm.status).toBe(400);
+    expect(cm.body.message).toContain('data["n"] must be a string');
+  });
+
+  it('keeps immutable ConfigMaps immutable (422) while metadata may change', async () => {
+    await h.core.createNamespacedConfigMap({ namespace: 'work', body: { metadata: { name: 'frozen' }, data: { a: '1' }, immutable: true } });
+    const err = await apiError(() => h.core.patchNamespacedConfigMap({ namespace: 'work', name: 'frozen', body: { data: { a: '2' } } }, merge));
+    expect(err.code).toBe(422);
+    expect(err.body.details.causes[0]).toMatchObject({ field: 'data', reason: 'FieldValueForbidden' });
+    const labelled = await h.core.patchNamespacedConfigMap({ namespace: 'work', name: 'frozen', body: { metadata: { labels: { ok: 'yes' } } } }, merge);
+    expect(labelled.metadata!.labels).toEqual({ ok: 'yes' });
+  });
+});
+
+describe('list resourceVersion', () => {
+  it('serves resourceVersionMatch=Exact at the current revision and 410 Expired for an older one', async () => {
+    const now = await h.raw('GET', '/api/v1/namespaces/work/configmaps');
+    const rv = now.body.metadata.resourceVersion;
+    const exact = await h.raw('GET', `/api/v1/namespaces/work/configmaps?resourceVersion=${rv}&resourceVersionMatch=Exact`);
+    expect(exact.status).toBe(200);
+    const old = await h.raw('GET', `/api/v1/namespaces/work/configmaps?resourceVersion=${Number(rv) - 5}&resourceVersionMatch=Exact`);
+    expect(old.status).toBe(410);
+    expect(old.body).toMatchObject({ kind: 'Status', reason: 'Expired', code: 410 });
+    const any = await h.raw('GET', '/api/v1/namespaces/work/configmaps?resourceVersion=0');
+    expect(any.status).toBe(200);
+  });
+});

@@ -80,3 +80,9 @@ describe('the samples/cluster seed', () => {
     }
   });
 });
+
+describe('seed errors', () => {
+  it('names a missing seed directory', async () => {
+    await expect(loadSeed('/nonexistent/cairn-seed')).rejects.toThrow('/nonexistent/cairn-seed: seed directory not found');
+  });
+});

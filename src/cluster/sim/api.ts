@@ -8,7 +8,7 @@ import { ApiStatusError, errors } from './status.ts';
 import { checkBody, checkName, checkNamespace, generatedName } from './validate.ts';
 import { applyPatch } from './patch.ts';
 import { parseLabelSelector, parseFieldSelector, matchesLabels, matchesFields, COMMON_FIELDS, SelectorError } from './selectors.ts';
-import { Allocators, stampCreate, stampUpdate, defaultService, releaseService, defaultDeployment, defaultNamespace, defaultSecret, controllerStatus, nowTimestamp } from './defaults.ts';
+import { Allocators, stampCreate, stampUpdate, defaultService, releaseService, defaultDeployment, defaultNamespace, defaultSecret, checkConfigMap, checkImmutable, controllerStatus, nowTimestamp } from './defaults.ts';
 import { CRD_GROUP_RESOURCE, checkCrd, crdResources, pendingStatus, establishedStatus, isEstablished } from './crds.ts';
 
 type Obj = Record<string, any>;
@@ -23,6 +23,8 @@ export interface Target {
 }
 
 export interface ListQuery {
+  /** With resourceVersionMatch=Exact: the revision the caller wants the list at. */
+  exactResourceVersion?: string;
   labelSelector?: string;
   fieldSelector?: string;
   limit?: number;
@@ -77,6 +79,10 @@ export class ClusterApi {
     const keys = table.keys();
     let [start, end] = def.namespaced && t.namespace ? table.namespaceRange(t.namespace) : [0, keys.length];
     const rv = this.store.currentResourceVersion;
+    // There is no history to serve an older revision from; say so the way a compacted etcd would.
+    if (q.exactResourceVersion !== undefined && q.exactResourceVersion !== rv) {
+      throw new ApiStatusError(410, 'Expired', `too old resource version: ${q.exactResourceVersion} (${rv}); the simulator serves lists at the current revision only`);
+    }
     if (q.continue) start = Math.max(start, this.resumeAt(keys, q.continue, def.groupResource));
     const limit = q.limit && q.limit > 0 ? q.limit : Infinity;
     const filtered = labels.length > 0 || fields.length > 0;
@@ -286,6 +292,11 @@ export class ClusterApi {
         break;
       case 'secrets':
         defaultSecret(obj);
+        if (old) checkImmutable(obj, old, def.kind);
+        break;
+      case 'configmaps':
+        checkConfigMap(obj);
+        if (old) checkImmutable(obj, old, def.kind);
         break;
       case CRD_GROUP_RESOURCE:
         checkCrd(obj, (g) => this.registry.isBuiltinGroup(g));

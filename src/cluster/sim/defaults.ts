@@ -254,12 +254,43 @@ export function defaultNamespace(obj: Obj): void {
   obj.status = { phase: 'Active' };
 }
 
-/** stringData is write-only: the apiserver folds it into base64 data. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** stringData is write-only: the apiserver folds it into base64 data. data must already be base64. */
 export function defaultSecret(obj: Obj): void {
   obj.type ??= 'Opaque';
+  for (const [k, v] of Object.entries((obj.data ?? {}) as Record<string, unknown>)) {
+    if (typeof v !== 'string' || !BASE64.test(v)) {
+      throw errors.badRequest(`Secret in version "v1" cannot be handled as a Secret: data["${k}"] is not valid base64 (encode the value, or send it in stringData)`);
+    }
+  }
   if (obj.stringData && typeof obj.stringData === 'object') {
     obj.data = { ...(obj.data ?? {}) };
     for (const [k, v] of Object.entries(obj.stringData as Record<string, string>)) obj.data[k] = Buffer.from(String(v)).toString('base64');
     delete obj.stringData;
   }
+}
+
+/** ConfigMap data values are strings, binaryData values base64: the apiserver fails to decode anything else. */
+export function checkConfigMap(obj: Obj): void {
+  for (const [k, v] of Object.entries((obj.data ?? {}) as Record<string, unknown>)) {
+    if (typeof v !== 'string') {
+      throw errors.badRequest(`ConfigMap in version "v1" cannot be handled as a ConfigMap: data["${k}"] must be a string, got ${JSON.stringify(v)}`);
+    }
+  }
+  for (const [k, v] of Object.entries((obj.binaryData ?? {}) as Record<string, unknown>)) {
+    if (typeof v !== 'string' || !BASE64.test(v)) {
+      throw errors.badRequest(`ConfigMap in version "v1" cannot be handled as a ConfigMap: binaryData["${k}"] is not valid base64`);
+    }
+  }
+}
+
+/** ConfigMaps and Secrets marked immutable keep their data (and the mark) for good. */
+export function checkImmutable(obj: Obj, old: Obj, kind: string): void {
+  if (old.immutable !== true) return;
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
+  const name = obj.metadata.name;
+  if (obj.immutable !== true) throw errors.invalid('', kind, name, [{ field: 'immutable', message: 'Forbidden: field is immutable when `immutable` is set', reason: 'FieldValueForbidden' }]);
+  if (!same(obj.data, old.data)) throw errors.invalid('', kind, name, [{ field: 'data', message: 'Forbidden: field is immutable when `immutable` is set', reason: 'FieldValueForbidden' }]);
+  if (!same(obj.binaryData, old.binaryData)) throw errors.invalid('', kind, name, [{ field: 'binaryData', message: 'Forbidden: field is immutable when `immutable` is set', reason: 'FieldValueForbidden' }]);
 }

@@ -17,7 +17,9 @@ export class SeedError extends Error {
 }
 
 async function yamlFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch((err: NodeJS.ErrnoException) => {
+    throw new SeedError(dir, err.code === 'ENOENT' ? 'seed directory not found' : err.code === 'ENOTDIR' ? 'the seed must be a directory of YAML files' : err.message);
+  });
   return entries
     .filter((e) => e.isFile() && /\.(ya?ml|json)$/i.test(e.name))
     .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { apiVersionOf } from './catalog.ts';
-import { ClusterApi, type Target, type WriteOptions } from './api.ts';
+import { ClusterApi, type ListQuery, type Target, type WriteOptions } from './api.ts';
 import { ApiStatusError, errors } from './status.ts';
 import { injectedFault, type Faults } from './faults.ts';
 import { toTable, wantsTable } from './table.ts';
@@ -247,14 +247,20 @@ function isTableable(body: unknown): boolean {
   return !!b && typeof b === 'object' && b.kind !== 'Status' && typeof b.metadata === 'object' && (Array.isArray(b.items) || typeof b.metadata.name === 'string');
 }
 
-function listQuery(q: URLSearchParams): { labelSelector?: string; fieldSelector?: string; limit?: number; continue?: string } {
+function listQuery(q: URLSearchParams): ListQuery {
   const limitText = q.get('limit');
   let limit: number | undefined;
   if (limitText !== null && limitText !== '') {
     limit = Number(limitText);
     if (!Number.isInteger(limit) || limit < 0) throw errors.badRequest(`invalid limit "${limitText}": must be a non-negative integer`);
   }
+  const match = q.get('resourceVersionMatch');
+  if (match !== null && match !== 'Exact' && match !== 'NotOlderThan') {
+    throw errors.badRequest(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
+  }
+  if (match !== null && !q.get('resourceVersion')) throw errors.badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
   return {
+    exactResourceVersion: match === 'Exact' ? (q.get('resourceVersion') ?? undefined) : undefined,
     labelSelector: q.get('labelSelector') ?? undefined,
     fieldSelector: q.get('fieldSelector') ?? undefined,
     limit,

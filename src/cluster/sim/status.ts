@@ -25,6 +25,7 @@ export type StatusReason =
   | 'InternalError'
   | 'ServiceUnavailable'
   | 'Gone'
+  | 'Expired'
   | 'RequestEntityTooLarge';
 
 /** A failed request; `toStatus()` is the body the simulator answers with. */

@@ -43,14 +43,16 @@ describe('tarEntry', () => {
     const seen: [string, string][] = [];
     extract.on('entry', (header, stream, next) => {
       const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('data', (c: unknown) => {
+        chunks.push(c as Buffer);
+      });
       stream.on('end', () => {
         seen.push([header.name, Buffer.concat(chunks).toString()]);
         next();
       });
     });
-    const done = new Promise((resolve, reject) => {
-      extract.on('finish', resolve);
+    const done = new Promise<void>((resolve, reject) => {
+      extract.on('finish', () => resolve());
       extract.on('error', reject);
     });
     Readable.from([archive()]).pipe(extract);

@@ -76,6 +76,7 @@ const DEFAULT_AUTHOR = { name: 'cairn', email: 'cairn@localhost' };
 export async function openPolicyRepo(opts: PolicyRepoOptions): Promise<PolicyRepo> {
   const remote = locateRemote(opts.url);
   const dir = resolve(opts.workdir);
+  await mkdir(dir, { recursive: true });
   const repo = new PolicyRepo(dir, remote, opts);
   await repo.open(opts.branch);
   return repo;
@@ -100,7 +101,7 @@ export class PolicyRepo {
   private treeAt: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
-  /** Use openPolicyRepo. */
+  /** Use openPolicyRepo (dir must exist). */
   constructor(
     dir: string,
     private readonly location: RemoteLocation,
@@ -111,7 +112,7 @@ export class PolicyRepo {
     this.log = (opts.logger ?? silentLogger).child({ component: 'git', remote: scrub(location.remote) });
     this.baseEnv = opts.env ?? process.env;
     this.git = simpleGit({
-      baseDir: dirname(dir),
+      baseDir: dir,
       maxConcurrentProcesses: 4,
       trimmed: false,
       // Empty credential.helper: no helper of the machine prompts for, or stores, cairn's token.
@@ -131,12 +132,10 @@ export class PolicyRepo {
   async open(branch: string | undefined): Promise<void> {
     if (branch !== undefined) checkBranch(branch);
     await this.refreshEnv();
-    await mkdir(this.dir, { recursive: true });
     const entries = await readdir(this.dir);
     if (entries.length === 0) {
       await this.clone(branch);
     } else {
-      await this.git.cwd(this.dir);
       await this.checkExistingClone(entries);
       this.branchName = branch ?? (await this.remoteHeadBranch()) ?? 'main';
       await this.fetch();
@@ -251,7 +250,6 @@ export class PolicyRepo {
     if (branch !== undefined) args.push('--branch', branch);
     args.push('--', this.location.remote, this.dir);
     await this.run(args, 'git.clone', `clone ${scrub(this.location.remote)} into ${this.dir}`);
-    await this.git.cwd(this.dir);
     // An empty remote clones fine but has nothing to follow; say so now, not at the first sync.
     this.branchName = branch ?? (await this.remoteHeadBranch()) ?? 'main';
     await this.originHead();

@@ -48,6 +48,12 @@ describe('openPolicyRepo and sync', () => {
     expect(git(repo.dir, 'config', 'user.name').trim()).toBe('cairn');
   });
 
+  it('creates a workdir whose parents do not exist yet', async () => {
+    const remote = makeRemote(t.root, { 'policies/kcm.yaml': POLICY }, { name: 'nested' });
+    const repo = await openPolicyRepo({ url: remote.bare, workdir: join(t.root, 'var', 'lib', 'cairn', 'policy') });
+    expect((await repo.sync()).revision).toBe(head(remote.bare));
+  });
+
   it('reflects a new human commit on the next sync, and reports no change when there is none', async () => {
     const { remote, repo } = await setup();
     const first = await repo.sync();

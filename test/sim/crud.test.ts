@@ -91,6 +91,12 @@ describe('create and get', () => {
     expect(notJson.status).toBe(400);
   });
 
+  it('refuses a create that carries a resourceVersion, as etcd storage does', async () => {
+    const res = await h.raw('POST', '/api/v1/namespaces/work/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'restored', resourceVersion: '42' } });
+    expect(res.status).toBe(500);
+    expect(res.body.message).toContain('resourceVersion should not be set on objects to be created');
+  });
+
   it('generates names from generateName', async () => {
     const a = await h.core.createNamespacedConfigMap({ namespace: 'work', body: { metadata: { generateName: 'job-' }, data: {} } });
     const b = await h.core.createNamespacedConfigMap({ namespace: 'work', body: { metadata: { generateName: 'job-' }, data: {} } });

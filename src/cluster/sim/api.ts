@@ -128,6 +128,12 @@ export class ClusterApi {
     const obj = checkBody(body, def, t.apiVersion);
     checkNamespace(obj, def, t.namespace);
     const md = obj.metadata;
+    // etcd's storage refuses this, and the apiserver reports it as an internal error.
+    if (md.resourceVersion !== undefined && md.resourceVersion !== '') {
+      throw new ApiStatusError(500, 'InternalError', 'Internal error occurred: resourceVersion should not be set on objects to be created', {
+        causes: [{ message: 'resourceVersion should not be set on objects to be created' }],
+      });
+    }
     const table = this.store.table(def.groupResource);
     if ((md.name === undefined || md.name === '') && typeof md.generateName === 'string' && md.generateName !== '') {
       // Retry a few times on a collision of the random suffix, as the apiserver's clients would.

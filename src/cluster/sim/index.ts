@@ -62,8 +62,10 @@ function applyObjects(api: ClusterApi, objects: KubeObject[]): void {
     const where = `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
     if (!def) throw new SeedError(where, `the simulator serves no ${obj.kind} in ${obj.apiVersion}; is its CustomResourceDefinition in the seed?`);
     const target = { def, apiVersion: obj.apiVersion, namespace: def.namespaced ? (obj.metadata.namespace ?? 'default') : undefined, name: obj.metadata.name };
+    const body = structuredClone(obj);
+    delete body.metadata.resourceVersion; // a seed may be a dump of a live cluster
     try {
-      api.create(target, structuredClone(obj), opts);
+      api.create(target, body, opts);
     } catch (err) {
       if (!(err instanceof ApiStatusError)) throw err;
       if (err.reason !== 'AlreadyExists') throw new SeedError(where, err.message);

@@ -21,6 +21,7 @@
 // Git never prompts: GIT_TERMINAL_PROMPT=0 and ssh runs with BatchMode=yes, so a missing or wrong
 // credential is an immediate `git.auth` error, not a hung tick. Error messages are scrubbed of URL
 // userinfo and of the secret values themselves (see errors.ts).
+import { rmSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -84,6 +85,7 @@ let askpassScript: Promise<string> | undefined;
 function ensureAskpassScript(): Promise<string> {
   askpassScript ??= (async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cairn-askpass-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'askpass.sh');
     const script = [
       '#!/bin/sh',

@@ -25,6 +25,8 @@ export interface ApplyOptions {
   /** How long to wait for a restored CRD to be Established; default 60 s. */
   crdTimeoutMs?: number;
   onItem?: (result: RestoreItemResult) => void;
+  /** Discovery already done by the caller (it is redone after CRDs become Established). */
+  resolver?: ResourceResolver;
 }
 
 interface StepContext extends ApplyOptions {
@@ -48,7 +50,7 @@ function message(err: unknown): string {
 
 /** Restores every step in order; returns one result per item, in step order. */
 export async function applySteps(steps: RestoreStep[], opts: ApplyOptions): Promise<RestoreItemResult[]> {
-  const ctx: StepContext = { ...opts, resolver: new ResourceResolver(opts.client), crds: new Map(), crdOutcome: new Map() };
+  const ctx: StepContext = { ...opts, resolver: opts.resolver ?? new ResourceResolver(opts.client), crds: new Map(), crdOutcome: new Map() };
   const limit = pLimit(opts.concurrency ?? 16);
   const results: RestoreItemResult[] = [];
   const crdNames = new Set(steps.filter((s) => s.groupResource === CRDS).flatMap((s) => s.items.map((i) => i.name)));

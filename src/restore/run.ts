@@ -168,8 +168,9 @@ async function restore(
 
   // The cluster must answer before anything else happens: an unreachable cluster fails the
   // restore as a whole rather than every item.
+  const resolver = new ResourceResolver(opts.client);
   try {
-    await new ResourceResolver(opts.client).find(NAMESPACES);
+    await resolver.find(NAMESPACES);
   } catch (err) {
     throw new RestoreError('restore.cluster', `cannot reach cluster ${opts.clusterName}: ${(err as Error).message}`, { cause: err });
   }
@@ -198,6 +199,7 @@ async function restore(
     concurrency: opts.concurrency,
     crdTimeoutMs: opts.crdTimeoutMs,
     onItem: itemDone,
+    resolver,
   });
   return [...applied, ...failed];
 }

@@ -20,6 +20,7 @@ import { commitMessage } from './report.ts';
 import type { ActionResult } from './results.ts';
 import { buildStatus, removedPolicies, type StatusDoc } from './status.ts';
 import { readStatusDir, type StatusFiles } from './status-files.ts';
+import { StatusRenderMemo } from './render-memo.ts';
 
 export interface TickResult {
   revision: string;
@@ -65,6 +66,9 @@ export class Engine {
   /** Status as last rendered or read: path → content and parsed document. */
   private status?: StatusFiles;
   private readonly restoreResults = new Map<string, RestoreResult>();
+  private readonly renderMemo = new StatusRenderMemo();
+  /** steadyKey of the last report that found nothing to change. */
+  private lastSteady?: string;
 
   constructor(readonly config: EngineConfig) {
     this.cache = new InventoryCache(config.inventorySyncPeriodMs);
@@ -135,18 +139,27 @@ export class Engine {
   private async report(repo: PolicyRepository, plan: Plan, results: ActionResult[], sourceRevision: string): Promise<{ commit?: string; changedFiles: string[] }> {
     const previous = await this.previousStatus();
     await this.refreshRestoreResults(repo);
+    // The steady tick: same inputs as a report that changed nothing, so nothing changes now either.
+    const steady = this.steadyKey(plan, results, sourceRevision);
+    if (steady !== undefined && steady === this.lastSteady) return { changedFiles: [] };
+    this.lastSteady = undefined;
     const inventories: Record<string, Inventory> = {};
     for (const loc of repo.locations) {
       const inv = this.cache.peek(loc.metadata.name);
       if (inv) inventories[loc.metadata.name] = inv;
     }
-    const rendered = buildStatus({ repo, plan, inventories, results, previous: previous.docs, restoreResults: this.restoreResults, sourceRevision, now: this.config.now() });
+    const input = { repo, plan, inventories, results, previous: previous.docs, restoreResults: this.restoreResults, sourceRevision, now: this.config.now() };
+    const rendered = buildStatus(input, this.renderMemo.render);
     const files: Record<string, string | null> = {};
     for (const [path, text] of rendered) {
+      if (text === null) this.renderMemo.forget(path);
       if (text === null ? previous.texts.has(path) : previous.texts.get(path) !== text) files[path] = text;
     }
     const changedFiles = Object.keys(files).sort();
-    if (changedFiles.length === 0 && results.length === 0) return { changedFiles };
+    if (changedFiles.length === 0 && results.length === 0) {
+      this.lastSteady = steady;
+      return { changedFiles };
+    }
     const message = commitMessage(results, repo.errors, sourceRevision);
     let commit: string | undefined;
     try {
@@ -167,6 +180,18 @@ export class Engine {
       }
     }
     return { ...(commit ? { commit } : {}), changedFiles };
+  }
+
+  /**
+   * What the report depends on, when the tick ran no action: the loaded revision, the inventory
+   * cache's generation, the restore results known, and the plan (whose `now` alone may move
+   * without changing anything). When a report with this key changed no file, the previous status
+   * is its own output, so a report with the same key is a fixed point: it changes nothing either
+   * (the clock only stamps conditions that change). undefined: a tick that acted always reports.
+   */
+  private steadyKey(plan: Plan, results: ActionResult[], sourceRevision: string): string | undefined {
+    if (results.length > 0) return undefined;
+    return JSON.stringify([sourceRevision, this.cache.generation, this.restoreResults.size, { ...plan, now: undefined }]);
   }
 
   /** Previous status: read from the clone once, then kept in memory (cairn is its only writer). */

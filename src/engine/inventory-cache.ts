@@ -7,10 +7,13 @@ import type { BackupManifest, ExpiryMark, Inventory } from '../storage/types.ts'
 interface Entry {
   inventory: Inventory;
   listedAtMs: number;
+  /** The store listed: a location whose spec changed in Git is reopened, and listed afresh. */
+  store: BackupStore;
 }
 
 export class InventoryCache {
   private readonly entries = new Map<string, Entry>();
+  private changes = 0;
 
   constructor(
     private readonly syncPeriodMs: number,
@@ -20,10 +23,16 @@ export class InventoryCache {
   /** The location's inventory: cached, or listed afresh when missing or older than the sync period. */
   async get(location: string, store: BackupStore, opts: { forceRelist?: boolean } = {}): Promise<Inventory> {
     const hit = this.entries.get(location);
-    if (hit && !opts.forceRelist && this.clock() - hit.listedAtMs < this.syncPeriodMs) return hit.inventory;
+    if (hit && hit.store === store && !opts.forceRelist && this.clock() - hit.listedAtMs < this.syncPeriodMs) return hit.inventory;
     const inventory = await store.listInventory();
-    this.entries.set(location, { inventory, listedAtMs: this.clock() });
+    this.entries.set(location, { inventory, listedAtMs: this.clock(), store });
+    this.changes++;
     return inventory;
+  }
+
+  /** Changes with every listing and every own write: equal generations, equal inventories. */
+  get generation(): number {
+    return this.changes;
   }
 
   peek(location: string): Inventory | undefined {
@@ -31,6 +40,7 @@ export class InventoryCache {
   }
 
   invalidate(location?: string): void {
+    this.changes++;
     if (location === undefined) this.entries.clear();
     else this.entries.delete(location);
   }
@@ -41,6 +51,7 @@ export class InventoryCache {
     const inv = this.peek(location);
     if (!inv) return;
     const files = [manifest.artifacts.resources.file, manifest.artifacts.index.file, manifest.artifacts.log.file, 'manifest.json'];
+    this.changes++;
     const row = { name: manifest.name, manifest, incomplete: false, lastModified: manifest.completionTimestamp, files };
     const i = inv.backups.findIndex((b) => b.name === manifest.name);
     if (i >= 0) inv.backups[i] = row;
@@ -50,17 +61,22 @@ export class InventoryCache {
   setExpiry(location: string, backup: string, mark: ExpiryMark | undefined): void {
     const row = this.peek(location)?.backups.find((b) => b.name === backup);
     if (!row) return;
+    this.changes++;
     if (mark) row.expiry = mark;
     else delete row.expiry;
   }
 
   removeBackup(location: string, backup: string): void {
     const inv = this.peek(location);
-    if (inv) inv.backups = inv.backups.filter((b) => b.name !== backup);
+    if (!inv) return;
+    this.changes++;
+    inv.backups = inv.backups.filter((b) => b.name !== backup);
   }
 
   addRestore(location: string, restore: string): void {
     const inv = this.peek(location);
-    if (inv && !inv.restores.includes(restore)) inv.restores.push(restore);
+    if (!inv || inv.restores.includes(restore)) return;
+    this.changes++;
+    inv.restores.push(restore);
   }
 }

@@ -11,6 +11,7 @@ interface ServeOptions {
   port?: string;
   kubeconfig: string;
   context: string;
+  writeLatency?: string;
 }
 
 async function serve(opts: ServeOptions): Promise<void> {
@@ -18,7 +19,11 @@ async function serve(opts: ServeOptions): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`--port ${opts.port}: expected a TCP port number between 0 and 65535`);
   }
-  const sim = await startSimulator({ seedDir: opts.seed ? resolve(opts.seed) : undefined, port });
+  const writeLatencyMs = opts.writeLatency === undefined ? 0 : Number(opts.writeLatency);
+  if (opts.writeLatency?.trim() === '' || !Number.isFinite(writeLatencyMs) || writeLatencyMs < 0) {
+    throw new Error(`--write-latency ${opts.writeLatency}: expected milliseconds, 0 or more (e.g. 5 for an SSD-backed etcd)`);
+  }
+  const sim = await startSimulator({ seedDir: opts.seed ? resolve(opts.seed) : undefined, port, writeLatencyMs });
   const file = resolve(opts.kubeconfig);
   await sim.writeKubeconfig(file, opts.context);
   process.stdout.write(`Kubernetes API simulator listening on ${sim.url}\nkubeconfig written to ${file} (context ${opts.context})\n  export KUBECONFIG=${file}\n`);
@@ -43,6 +48,7 @@ export function registerSim(program: Command): void {
     .option('--port <n>', 'port to listen on (default: a free one)')
     .option('--kubeconfig <file>', 'where to write the kubeconfig', DEFAULT_KUBECONFIG)
     .option('--context <name>', 'context name in the kubeconfig', 'cairn-sim')
+    .option('--write-latency <ms>', "delay each committed write's answer by this many ms, like etcd's commit latency (default 0)")
     .action(async (opts: ServeOptions) => {
       await serve(opts);
     });

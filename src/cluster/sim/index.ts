@@ -6,6 +6,12 @@
 // (415), no schema validation or pruning of custom resources, no status/scale subresource writes,
 // lists are served from the current state (a continue token resumes after the last key, it is
 // not a snapshot), and namespaces are deleted at once rather than after a Terminating phase.
+//
+// Storage latency: by default every answer is immediate. With `writeLatencyMs`, the answer to each
+// committed write (create, update, patch, delete, deletecollection; not dry runs, not rejected
+// requests) waits that long, as a real apiserver waits for etcd to commit (a raft round and an
+// fsync, a few ms on SSDs). The write is applied at once and in arrival order, and reads and other
+// writes proceed meanwhile: a per-request commit latency, not a lock serializing writes.
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +39,8 @@ export interface SimulatorOptions {
   faults?: Faults;
   /** Delay before a new CRD reports Established (default 50 ms). */
   crdEstablishDelayMs?: number;
+  /** Commit latency added to the answer of every committed write, in ms (default 0: none). */
+  writeLatencyMs?: number;
 }
 
 export interface Simulator {
@@ -77,6 +85,10 @@ function applyObjects(api: ClusterApi, objects: KubeObject[]): void {
 }
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  const writeLatencyMs = opts.writeLatencyMs ?? 0;
+  if (!Number.isFinite(writeLatencyMs) || writeLatencyMs < 0) {
+    throw new RangeError(`writeLatencyMs ${opts.writeLatencyMs}: expected a number of milliseconds, 0 or more`);
+  }
   const api = new ClusterApi(opts.crdEstablishDelayMs ?? 50);
   applyObjects(
     api,
@@ -88,7 +100,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const sim = {
     faults: opts.faults ?? {},
   } as Simulator;
-  const server = new SimServer(api, () => sim.faults);
+  const server = new SimServer(api, () => sim.faults, writeLatencyMs);
   await new Promise<void>((resolve, reject) => {
     server.http.once('error', reject);
     server.http.listen(opts.port ?? 0, '127.0.0.1', () => {

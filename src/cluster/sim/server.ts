@@ -1,6 +1,7 @@
 // The HTTP face of the simulator: routes Kubernetes REST paths to the verbs in api.ts, applies
 // injected faults, counts requests, and answers with JSON bodies or `Status` errors.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 import { parse as parseYaml } from 'yaml';
 import { apiVersionOf } from './catalog.ts';
 import { ClusterApi, type ListQuery, type Target, type WriteOptions } from './api.ts';
@@ -35,6 +36,8 @@ interface Reply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** The request wrote to storage (a write that is not a dry run): its answer waits the commit latency. */
+  commits?: boolean;
 }
 
 /** One routed request: which verb on which target (undefined target = discovery). */
@@ -48,9 +51,15 @@ export class SimServer {
   readonly http: Server;
   readonly stats: Stats = { reads: 0, writes: 0, byVerb: {} };
 
+  /**
+   * @param writeLatencyMs how long the answer to a committed write waits: the storage commit of a
+   *   real apiserver (etcd: a raft round and an fsync). The write itself is applied at once and in
+   *   arrival order, and other requests go on meanwhile: commit latency, not a global lock.
+   */
   constructor(
     readonly api: ClusterApi,
     readonly faults: () => Faults,
+    readonly writeLatencyMs = 0,
   ) {
     this.http = createServer((req, res) => {
       this.handle(req, res).catch((err) => this.send(res, statusReply(toStatusError(err))));
@@ -82,6 +91,7 @@ export class SimServer {
         throw fault;
       }
       reply = await routed.run();
+      if (reply.commits && this.writeLatencyMs > 0) await delay(this.writeLatencyMs);
     } catch (err) {
       req.resume();
       reply = statusReply(toStatusError(err));
@@ -190,7 +200,11 @@ export class SimServer {
         return {
           verb: 'create',
           target,
-          run: async () => ({ status: 201, body: this.api.create(target, await readBody(req, false), writeOptions(req, q)) }),
+          run: async () => {
+            const body = await readBody(req, false);
+            const opts = writeOptions(req, q);
+            return { status: 201, body: this.api.create(target, body, opts), commits: !opts.dryRun };
+          },
         };
       }
       if (method === 'DELETE') {
@@ -200,7 +214,8 @@ export class SimServer {
           target,
           run: async () => {
             await readBody(req, true);
-            return { status: 200, body: this.api.deleteCollection(target, listQuery(q), dryRun(q)) };
+            const dry = dryRun(q);
+            return { status: 200, body: this.api.deleteCollection(target, listQuery(q), dry), commits: !dry };
           },
         };
       }
@@ -213,7 +228,15 @@ export class SimServer {
         return { verb: 'get', target, run: () => ({ status: 200, body: this.api.get(target) }) };
       case 'PUT':
         allow('update');
-        return { verb: 'update', target, run: async () => ({ status: 200, body: this.api.update(target, await readBody(req, false), writeOptions(req, q)) }) };
+        return {
+          verb: 'update',
+          target,
+          run: async () => {
+            const body = await readBody(req, false);
+            const opts = writeOptions(req, q);
+            return { status: 200, body: this.api.update(target, body, opts), commits: !opts.dryRun };
+          },
+        };
       case 'PATCH':
         allow('patch');
         return {
@@ -223,7 +246,8 @@ export class SimServer {
             const contentType = req.headers['content-type'] ?? '';
             assertPatchType(contentType);
             const body = await readBody(req, false, true);
-            return { status: 200, body: this.api.patch(target, body, contentType, writeOptions(req, q)) };
+            const opts = writeOptions(req, q);
+            return { status: 200, body: this.api.patch(target, body, contentType, opts), commits: !opts.dryRun };
           },
         };
       case 'DELETE':
@@ -233,7 +257,8 @@ export class SimServer {
           target,
           run: async () => {
             const options = (await readBody(req, true)) as Obj | undefined;
-            return { status: 200, body: this.api.delete(target, options, dryRun(q) || (options?.dryRun ?? []).includes('All')) };
+            const dry = dryRun(q) || (options?.dryRun ?? []).includes('All');
+            return { status: 200, body: this.api.delete(target, options, dry), commits: !dry };
           },
         };
       default:

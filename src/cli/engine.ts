@@ -26,6 +26,7 @@ interface EngineOpts {
   skipCi?: boolean;
   now?: string;
   logLevel?: string;
+  inventorySyncPeriod?: string;
 }
 
 function engineOptions(cmd: Command, repoHelp: string): Command {
@@ -36,6 +37,7 @@ function engineOptions(cmd: Command, repoHelp: string): Command {
     .option('--workdir <dir>', "cairn's clone of the policy repository (default <data-dir>/repo)")
     .option('--kubeconfig <file>', 'kubeconfig for policies that name no Cluster (default KUBECONFIG, ~/.kube/config or in-cluster)')
     .option('--concurrency <n>', 'actions run at once', '4')
+    .option('--inventory-sync-period <duration>', 'full re-list of every location this often; between, the cached inventory is used', '10m')
     .option('--max-deletions-per-tick <n>', 'cap on expiries and deletes per tick (default 10% of the inventory, at least 1)')
     .option('--allow-mass-deletion', 'lift the deletion cap for this run', false)
     .option('--author <"Name <email>">', 'author of status commits', process.env.CAIRN_GIT_AUTHOR)
@@ -72,6 +74,7 @@ export function toConfig(o: EngineOpts, repoUrl: string): EngineConfig {
     ...(author ? { author } : {}),
     skipCi: o.skipCi !== false,
     concurrency: positiveInt(o.concurrency, '--concurrency') ?? 4,
+    inventorySyncPeriodMs: parseDuration(o.inventorySyncPeriod ?? '10m'),
     ...(maxDeletionsPerTick !== undefined ? { maxDeletionsPerTick } : {}),
     allowMassDeletion: o.allowMassDeletion === true,
     ...(fixed ? { now: () => fixed } : {}),
@@ -125,9 +128,16 @@ export function registerEngine(program: Command): void {
     }
     try {
       const config = toConfig({ ...o, logLevel: o.logLevel ?? 'warn' }, dir);
-      const { plan } = await planDirectory(dir, await revisionOf(dir), config);
-      process.stdout.write(formatPlan(plan, o.format as PlanFormat));
-      if (!formatPlan(plan, o.format as PlanFormat).endsWith('\n')) process.stdout.write('\n');
+      const { plan, unobserved } = await planDirectory(dir, await revisionOf(dir), config);
+      const text = formatPlan(plan, o.format as PlanFormat);
+      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      // Why a location could not be listed (a missing credential in CI, say) belongs in the view.
+      const why = Object.entries(unobserved);
+      if (why.length && o.format !== 'json') {
+        const bullet = o.format === 'markdown' ? '- ' : '  ';
+        process.stdout.write(`\n${o.format === 'markdown' ? '**Locations not observed**' : 'Locations not observed:'}\n\n`);
+        for (const [loc, reason] of why) process.stdout.write(`${bullet}${loc}: ${reason}\n`);
+      }
       const summary = summarizePlan(plan);
       process.exitCode = o.detailedExitcode ? (summary.total > 0 ? 2 : 0) : 0;
     } catch (err) {

@@ -115,10 +115,10 @@ async function backupLocked(opts: RunBackupOptions, logger: Logger): Promise<Bac
 
   const phase: BackupPhase =
     !reachable || (tasks.length > 0 && out.listed === 0) ? 'Failed' : out.warnings.length || out.errors.length ? 'PartiallyFailed' : 'Completed';
-  const totalItems = archive.entries.length;
+  const totalItems = archive.count;
   log.write(phase === 'Completed' ? 'info' : 'warn', 'backup finished', { phase, items: totalItems, bytes: archive.bytes });
   try {
-    await upload.writeIndex(archive.entries);
+    await upload.writeIndexGzip(await archive.index.finish());
     await upload.writeLog(log.lines);
     const resources = Object.keys(out.itemCounts).sort();
     return await upload.commit({
@@ -150,7 +150,7 @@ async function backupLocked(opts: RunBackupOptions, logger: Logger): Promise<Bac
 async function collect(opts: RunBackupOptions, tasks: ListTask[], archive: ArchiveWriter, log: BackupLog, out: Outcome): Promise<void> {
   const limit = pLimit(opts.concurrency ?? 4);
   const progress: BackupProgress = { resources: tasks.length, resourcesDone: 0, items: 0, bytes: 0 };
-  const report = () => opts.onProgress?.({ ...progress, items: archive.entries.length, bytes: archive.bytes });
+  const report = () => opts.onProgress?.({ ...progress, items: archive.count, bytes: archive.bytes });
   const withItems = new Set<string>();
 
   const runTask = async (task: ListTask) => {
@@ -159,8 +159,9 @@ async function collect(opts: RunBackupOptions, tasks: ListTask[], archive: Archi
     try {
       for await (const obj of opts.client.list(task.res, { namespace: task.namespace, labelSelector: task.labelSelector, limit: opts.pageSize, signal: opts.signal })) {
         if (!keepObject(task.res, obj, opts.selection, withItems)) continue;
-        if (!(await archive.add(gr, obj))) continue;
+        if (!archive.add(gr, obj)) continue;
         n++;
+        if (archive.backpressure) await archive.backpressure;
         if (n % 100 === 0) report();
       }
       out.listed++;

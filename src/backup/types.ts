@@ -1,14 +1,15 @@
 // What backup execution needs from its collaborators. The storage module's BackupStore
 // satisfies BackupTarget structurally; the backup code depends on nothing more than this.
 import type { Readable } from 'node:stream';
-import type { ArtifactDigest, BackupManifest, IndexEntry } from '../storage/types.ts';
+import type { ArtifactDigest, BackupManifest } from '../storage/types.ts';
 
 export type ManifestInput = Omit<BackupManifest, 'artifacts' | 'encryption' | 'formatVersion'>;
 
 /** One backup being written: artifacts first, the manifest last. */
 export interface BackupUpload {
   writeResources(src: Readable): Promise<ArtifactDigest>;
-  writeIndex(entries: IndexEntry[]): Promise<ArtifactDigest>;
+  /** index.json.gz as built while archiving (backup/index-rows.ts). */
+  writeIndexGzip(gzipped: Buffer): Promise<ArtifactDigest>;
   writeLog(lines: object[]): Promise<ArtifactDigest>;
   commit(input: ManifestInput): Promise<BackupManifest>;
   abort(): Promise<void>;

@@ -65,6 +65,12 @@ export class BackupWriter {
     return this.index;
   }
 
+  /** index.json.gz already gzipped by the producer (the backup streams it while archiving). */
+  async writeIndexGzip(gzipped: Buffer): Promise<ArtifactDigest> {
+    this.index = await this.putSmall(layout.index(this.name), ARTIFACTS.index, gzipped);
+    return this.index;
+  }
+
   async writeLog(lines: object[]): Promise<ArtifactDigest> {
     this.log = await this.putSmall(layout.log(this.name), ARTIFACTS.log, gzipJsonLines(lines));
     return this.log;

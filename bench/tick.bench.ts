@@ -113,14 +113,20 @@ try {
   if (first.results.length !== 0) throw new Error(`the first tick should only report, but ran ${first.results.length} action(s): ${first.results[0].action.reason}`);
   if (!first.commit || first.changedFiles.length < POLICIES) throw new Error(`the first tick should commit ${POLICIES} status files, committed ${first.changedFiles.length}`);
 
+  // Wall time, and this process's CPU time (the machine is shared; git's child processes excluded).
   const steady: number[] = [];
+  const steadyCpu: number[] = [];
   for (let i = 0; i < STEADY_TICKS; i++) {
     t = performance.now();
+    const cpu = process.cpuUsage();
     const r = await engine.tick();
     steady.push(performance.now() - t);
+    const used = process.cpuUsage(cpu);
+    steadyCpu.push((used.user + used.system) / 1000);
     if (r.results.length || r.commit || r.plan.actions.length) throw new Error(`steady tick ${i + 1} was not steady: ${r.plan.actions.length} action(s), commit ${r.commit ?? 'none'}`);
   }
   const sorted = [...steady].sort((a, b) => a - b);
+  const sortedCpu = [...steadyCpu].sort((a, b) => a - b);
 
   t = performance.now();
   const inv = await store.listInventory();
@@ -131,6 +137,7 @@ try {
   console.log(`inventory: ${POLICIES} policies x ${BACKUPS_PER_POLICY} backups = ${inv.backups.length} manifests, seeded in ${seconds(seedMs)}`);
   console.log(`first tick (full list, ${POLICIES} status files committed): ${seconds(firstMs)}`);
   console.log(`steady tick x${STEADY_TICKS}: median ${millis(percentile(sorted, 50))}, p95 ${millis(percentile(sorted, 95))}, min ${millis(sorted[0])}, max ${millis(sorted.at(-1)!)}  (target <= 200 ms)`);
+  console.log(`steady tick CPU (this process): median ${millis(percentile(sortedCpu, 50))}, p95 ${millis(percentile(sortedCpu, 95))}`);
   console.log(`full inventory re-list (BackupStore.listInventory, ${inv.backups.length} backups): ${seconds(relistMs)}  (target <= 5 s)`);
   console.log(`peak RSS: ${maxRssMiB.toFixed(0)} MiB`);
 } finally {

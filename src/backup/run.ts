@@ -15,6 +15,7 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { ResourceSelection } from '../api/types.ts';
 import type { ClusterClient } from '../cluster/client.ts';
+import type { DiscoveryResult } from '../cluster/discovery.ts';
 import { ClusterError } from '../cluster/errors.ts';
 import type { BackupManifest, BackupPhase } from '../storage/types.ts';
 import { ENGINE_VERSION } from '../version.ts';
@@ -58,15 +59,33 @@ interface Outcome {
 
 export async function runBackup(opts: RunBackupOptions): Promise<BackupManifest> {
   const logger = opts.logger ?? silentLogger;
+  // The cluster is read while the lock is taken: both are round trips and neither needs the other.
+  const cluster = readCluster(opts.client);
   const lock = await opts.store.acquireLock(opts.policy, opts.lockHolder ?? `${hostname()}:${process.pid}`, opts.lockTtlMs ?? 3_600_000);
   try {
-    return await backupLocked(opts, logger);
+    return await backupLocked(opts, logger, cluster);
   } finally {
     await lock.release().catch((err: unknown) => logger.warn({ policy: opts.policy, err: (err as Error).message }, 'could not release the backup lock; it expires on its own'));
   }
 }
 
-async function backupLocked(opts: RunBackupOptions, logger: Logger): Promise<BackupManifest> {
+interface ClusterRead {
+  serverVersion: string;
+  discovery?: DiscoveryResult;
+  /** Why the cluster could not be read (server version first, as a sequential read would report). */
+  error?: Error;
+}
+
+/** Server version and discovery, both requested at once; never rejects. */
+async function readCluster(client: ClusterClient): Promise<ClusterRead> {
+  const [version, discovery] = await Promise.allSettled([client.serverVersion(), client.discovery()]);
+  const serverVersion = version.status === 'fulfilled' ? version.value : 'unknown';
+  if (version.status === 'rejected') return { serverVersion, error: version.reason as Error };
+  if (discovery.status === 'rejected') return { serverVersion, error: discovery.reason as Error };
+  return { serverVersion, discovery: discovery.value };
+}
+
+async function backupLocked(opts: RunBackupOptions, logger: Logger, cluster: Promise<ClusterRead>): Promise<BackupManifest> {
   const { client, name, selection } = opts;
   const start = new Date();
   const log = new BackupLog(logger, name);
@@ -82,11 +101,13 @@ async function backupLocked(opts: RunBackupOptions, logger: Logger): Promise<Bac
   let serverVersion = 'unknown';
   let reachable = false;
   let tasks: ListTask[] = [];
+  let phase: BackupPhase = 'Failed';
   try {
     log.write('info', 'backup started', { policy: opts.policy, cluster: opts.clusterName, server: client.server });
-    try {
-      serverVersion = await client.serverVersion();
-      const discovery = await client.discovery();
+    const read = await cluster;
+    serverVersion = read.serverVersion;
+    if (read.discovery) {
+      const discovery = read.discovery;
       reachable = true;
       for (const f of discovery.failed) {
         out.warnings.push(`discovery of ${f.groupVersion} failed, its resources were skipped: ${f.error}`);
@@ -96,13 +117,19 @@ async function backupLocked(opts: RunBackupOptions, logger: Logger): Promise<Bac
         log.write('warn', `includedResources "${p}" matches no served resource (write group-resources such as deployments.apps)`, { pattern: p });
       }
       tasks = planLists(discovery.resources, selection);
-    } catch (err) {
-      out.errors.push(`cannot read the cluster: ${(err as Error).message}`);
-      log.write('error', 'cannot read the cluster', { error: (err as Error).message });
+    } else {
+      const message = read.error?.message ?? 'no discovery result';
+      out.errors.push(`cannot read the cluster: ${message}`);
+      log.write('error', 'cannot read the cluster', { error: message });
     }
     await collect(opts, tasks, archive, log, out);
     await archive.finish();
-    await uploaded;
+    phase = !reachable || (tasks.length > 0 && out.listed === 0) ? 'Failed' : out.warnings.length || out.errors.length ? 'PartiallyFailed' : 'Completed';
+    log.write(phase === 'Completed' ? 'info' : 'warn', 'backup finished', { phase, items: archive.count, bytes: archive.bytes });
+    // The index and the log go up while the archive's upload completes; all settle before any
+    // failure is handled, so abort() removes everything that was written.
+    const settled = await Promise.allSettled([uploaded, archive.index.finish().then((gz) => upload.writeIndexGzip(gz)), upload.writeLog(log.lines)]);
+    for (const r of settled) if (r.status === 'rejected') throw r.reason;
   } catch (err) {
     archive.destroy(err instanceof Error ? err : new Error(String(err)));
     await uploaded.catch(() => undefined);
@@ -113,13 +140,8 @@ async function backupLocked(opts: RunBackupOptions, logger: Logger): Promise<Bac
     opts.signal?.removeEventListener('abort', onAbort);
   }
 
-  const phase: BackupPhase =
-    !reachable || (tasks.length > 0 && out.listed === 0) ? 'Failed' : out.warnings.length || out.errors.length ? 'PartiallyFailed' : 'Completed';
   const totalItems = archive.count;
-  log.write(phase === 'Completed' ? 'info' : 'warn', 'backup finished', { phase, items: totalItems, bytes: archive.bytes });
   try {
-    await upload.writeIndexGzip(await archive.index.finish());
-    await upload.writeLog(log.lines);
     const resources = Object.keys(out.itemCounts).sort();
     return await upload.commit({
       name,

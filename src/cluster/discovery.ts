@@ -28,8 +28,7 @@ export async function discover(transport: Transport, concurrency: number): Promi
     const res = await transport.request({ method: 'GET', path, target: { verb: 'get', resource } });
     return JSON.parse(res.body.toString('utf8')) as T;
   };
-  const core = await get<{ versions: string[] }>('/api', 'API versions (/api)');
-  const groups = await get<APIGroupList>('/apis', 'API groups (/apis)');
+  const [core, groups] = await Promise.all([get<{ versions: string[] }>('/api', 'API versions (/api)'), get<APIGroupList>('/apis', 'API groups (/apis)')]);
 
   const targets: { group: string; version: string; path: string }[] = [];
   // The core group has a single served version in practice ("v1"); take the first listed.

@@ -26,7 +26,7 @@ export function registerBackup(program: Command): void {
     .description("Run one policy's backup now")
     .requiredOption('--policy <name>', 'BackupPolicy to run')
     .option('--repo <dir>', 'policy repository', '.')
-    .option('--data-dir <dir>', 'data directory of the embedded default location', '.cairn/data')
+    .option('--data-dir <dir>', 'data directory: relative filesystem locations resolve here (as in cairn run)', process.env.CAIRN_DATA_DIR ?? '.cairn/data')
     .option('--name <name>', 'backup name (default <policy>-<YYYYMMDDhhmmss>, now, UTC)')
     .action(async (opts: CreateOptions) => {
       process.exitCode = await createBackup(opts);
@@ -42,8 +42,8 @@ async function createBackup(opts: CreateOptions): Promise<number> {
   try {
     const repo = await loadRepository(resolve(opts.repo));
     const { policy, location, cluster } = resolvePolicy(repo, opts.policy, resolve(opts.dataDir));
-    const store = await openLocation(location, { logger });
-    client = await connectCluster(clusterConnectOptions(cluster));
+    const store = await openLocation(location, { logger, baseDir: resolve(opts.dataDir) });
+    client = await connectCluster(clusterConnectOptions(cluster, process.env, process.cwd()));
     const name = opts.name ?? scheduledBackupName(policy.metadata.name, new Date());
     bar = tty ? new ProgressBar(name) : undefined;
     const manifest = await runBackup({

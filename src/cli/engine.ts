@@ -29,9 +29,9 @@ interface EngineOpts {
   inventorySyncPeriod?: string;
 }
 
-function engineOptions(cmd: Command, repoHelp: string): Command {
+function engineOptions(cmd: Command, repoHelp: string, repoDefault: string | undefined = process.env.CAIRN_REPO): Command {
   return cmd
-    .option('--repo <url|path>', repoHelp, process.env.CAIRN_REPO)
+    .option('--repo <url|path>', repoHelp, repoDefault)
     .option('--branch <name>', 'branch to follow (default: the remote HEAD)', process.env.CAIRN_BRANCH)
     .option('--data-dir <dir>', 'local data: the clone, and relative filesystem locations', process.env.CAIRN_DATA_DIR ?? '.cairn/data')
     .option('--workdir <dir>', "cairn's clone of the policy repository (default <data-dir>/repo)")
@@ -114,13 +114,15 @@ export function registerEngine(program: Command): void {
       .option('--format <format>', 'text | json | markdown', 'text')
       .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error', false),
     'policy repository work tree (default: current directory)',
+    '.',
   ).action(async (o: EngineOpts & { format: string; detailedExitcode: boolean }) => {
     if (!['text', 'json', 'markdown'].includes(o.format)) {
       process.stderr.write(`cairn plan: --format must be text, json or markdown, got "${o.format}"\n`);
-      process.exitCode = 2;
+      // With --detailed-exitcode, 2 means "changes"; an error must not look like one.
+      process.exitCode = o.detailedExitcode ? 1 : 2;
       return;
     }
-    const dir = o.repo ?? '.';
+    const dir = o.repo!;
     if (!existsSync(dir)) {
       process.stderr.write(`cairn plan: no such directory: ${dir}\n`);
       process.exitCode = o.detailedExitcode ? 1 : 2;

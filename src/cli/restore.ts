@@ -47,7 +47,7 @@ export function registerRestore(program: Command): void {
     .option('--location <name>', 'BackupLocation holding the backup (default: the default location)')
     .option('--cluster <name>', 'Cluster of the policy repository to restore into (default: KUBECONFIG / ~/.kube/config)')
     .option('--repo <dir>', 'policy repository', '.')
-    .option('--data-dir <dir>', 'data directory of the embedded default location', '.cairn/data')
+    .option('--data-dir <dir>', 'data directory: relative filesystem locations resolve here (as in cairn run)', process.env.CAIRN_DATA_DIR ?? '.cairn/data')
     .option('--dry-run', 'compute what would change, against the live cluster; write nothing')
     .option('--namespace-mapping <a=b,...>', 'restore namespace a into b')
     .option('--include-namespaces <globs>', 'comma-separated namespace globs to restore')
@@ -146,8 +146,8 @@ async function restoreCommand(opts: RestoreCliOptions): Promise<number> {
     const cluster = pickCluster(repo, opts.cluster);
     const modifiers = await pickModifiers(repo, opts.modifiers, opts.repo);
     if (modifiers.name) spec.resourceModifier = modifiers.name;
-    const store = await openLocation(loc, { logger, baseDir: repoDir });
-    client = await connectCluster(clusterConnectOptions(cluster, process.env, repoDir));
+    const store = await openLocation(loc, { logger, baseDir: resolve(opts.dataDir) });
+    client = await connectCluster(clusterConnectOptions(cluster, process.env, process.cwd()));
     const name = opts.name ?? defaultName(opts.backup, new Date());
     const progress = tty ? (p: RestoreProgress) => process.stderr.write(`\r${name}: ${p.phase} ${p.itemsDone}/${p.itemsTotal} items\x1b[K`) : undefined;
     const result = await runRestore({

@@ -204,12 +204,15 @@ export class Engine {
     return removedPolicies(repo, this.status?.docs ?? new Map());
   }
 
-  /** Reads result.json.gz of restores that ran and whose result is not known yet. */
+  /**
+   * Reads result.json.gz of restores that ran and whose result is not known yet, from the location
+   * that holds it: the restore ran where its backup was found, not necessarily the default location.
+   */
   private async refreshRestoreResults(repo: PolicyRepository): Promise<void> {
     for (const req of repo.restores) {
       if (this.restoreResults.has(req.metadata.name)) continue;
-      const loc = Connections.resolveLocation(repo, req.spec.location ?? repo.policies.find((p) => p.metadata.name === req.spec.policy)?.spec.location);
-      if (!loc || !this.cache.peek(loc.metadata.name)?.restores.includes(req.metadata.name)) continue;
+      const loc = repo.locations.find((l) => this.cache.peek(l.metadata.name)?.restores.includes(req.metadata.name));
+      if (!loc) continue;
       const store = await this.connections.location(loc);
       const result = await store.readRestoreResult<RestoreResult>(req.metadata.name).catch(() => undefined);
       if (result) this.restoreResults.set(req.metadata.name, result);

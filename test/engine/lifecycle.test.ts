@@ -250,4 +250,20 @@ describe('RestoreRequests through the reconciler', () => {
     expect(status.changes).toContainEqual({ action: 'create', object: 'deployments.apps/team-a-preview/shop' });
     expect(status.changes.every((c: any) => c.action === 'create')).toBe(true);
   });
+
+  it('reports a request that ran in a location other than the default one', async () => {
+    const archive = LOCATION.replace('name: local', 'name: archive').replace('default: true', 'default: false').replace('path: backups', 'path: archive');
+    const { remote, engine, at } = setup('restore-elsewhere', {
+      'locations/local.yaml': LOCATION,
+      'locations/archive.yaml': archive,
+      'policies/teams.yaml': policy('  location: archive\n'),
+    });
+    await engine.tick();
+    humanCommit(remote, { 'restores/preview.yaml': restore('preview', '  dryRun: true\n') }, 'preview a restore from the archive');
+    at('2026-11-21T06:05:00Z');
+    const r = await engine.tick();
+    expect(outcomes(r)).toEqual(['restore Completed']);
+    expect(r.plan.actions).toEqual([expect.objectContaining({ type: 'restore', location: 'archive' })]);
+    expect(statusOf(remote, 'status/restores/preview.yaml').status).toMatchObject({ phase: 'Completed', location: 'archive', backupName: 'teams-20261121060000' });
+  });
 });

@@ -77,7 +77,8 @@ function cephConfig(dir: string, ports: { v2: number; v1: number; rgw: number })
     'osd pg log trim min = 10',
     '',
     '[client.rgw]',
-    `rgw frontends = beast endpoint=127.0.0.1:${ports.rgw}`,
+    // tcp_nodelay: without it small GETs wait on delayed ACKs (~40 ms each instead of ~2 ms).
+    `rgw frontends = beast endpoint=127.0.0.1:${ports.rgw} tcp_nodelay=1`,
     'rgw gc obj min wait = 0',
     'rgw gc processor period = 2',
     'rgw dns name = 127.0.0.1',

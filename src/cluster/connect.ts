@@ -8,7 +8,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Cluster } from '../api/types.ts';
 import { KubeClusterClient, type ClusterClient } from './client.ts';
 import { ClusterError } from './errors.ts';
-import { DEFAULT_RETRY, Transport, type RetryOptions } from './transport.ts';
+import { DEFAULT_MAX_SOCKETS, DEFAULT_RETRY, Transport, type RetryOptions } from './transport.ts';
 
 export interface ConnectOptions {
   kubeconfigPath?: string;
@@ -63,7 +63,8 @@ export async function connectCluster(opts: ConnectOptions, env: NodeJS.ProcessEn
     throw new ClusterError('cluster.config', `the kubeconfig's current context "${kc.getCurrentContext()}" names no cluster with a server URL`);
   }
   const concurrency = opts.concurrency ?? 4;
-  const transport = new Transport(kc, cluster.server, { ...DEFAULT_RETRY, ...opts.retry }, concurrency * 2);
+  // The socket pool also serves wider callers than `concurrency` (a restore's apply).
+  const transport = new Transport(kc, cluster.server, { ...DEFAULT_RETRY, ...opts.retry }, Math.max(DEFAULT_MAX_SOCKETS, concurrency * 2));
   return new KubeClusterClient(transport, opts.name ?? kc.getCurrentContext() ?? cluster.name, concurrency);
 }
 

@@ -140,7 +140,7 @@ describe('cairn plan, reconcile --once and audit', () => {
     expect((await cairn(['plan', '--repo', remote.human, ...common()], root)).code).toBe(0);
   });
 
-  it('plan exits 1 on a broken repository directory, naming it', async () => {
+  it('plan exits 1 on a broken repository directory or a bad --format, naming it', async () => {
     const missing = join(root, 'no-such-repo');
     const r = await cairn(['plan', '--repo', missing, ...common(), '--detailed-exitcode'], root);
     expect(r.code).toBe(1);
@@ -152,6 +152,11 @@ describe('cairn plan, reconcile --once and audit', () => {
     const notDir = await cairn(['plan', '--repo', file, ...common(), '--detailed-exitcode'], root);
     expect(notDir.code).toBe(1);
     expect(notDir.stderr).toMatch(/^cairn plan: .*not-a-dir\.yaml/);
+
+    // A usage error must not read as "changes" (2) under --detailed-exitcode.
+    const badFormat = await cairn(['plan', '--repo', remote.human, ...common(), '--format', 'yaml', '--detailed-exitcode'], root);
+    expect(badFormat.code).toBe(1);
+    expect(badFormat.stderr).toContain('--format must be text, json or markdown, got "yaml"');
   });
 
   it('reconcile --once takes the backup, prints the summary and pushes the status commit; plan then exits 0', async () => {

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
+import type { KubeObject } from '../../src/cluster/types.ts';
 import { git, humanCommit, makeRemote, nonFastForwards, tempRoot, type Remote } from '../git/helpers.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -79,12 +80,18 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, chi
   }
 }
 
-/** Backup folders in a filesystem location, with their files. */
+/**
+ * Backups in a filesystem location with their objects (temporary files included: a write cut
+ * short would show). A folder left empty holds no object, so it is no backup and not listed.
+ */
 function backupDirs(storage: string): Map<string, string[]> {
   const dir = join(storage, 'backups');
   const out = new Map<string, string[]>();
   if (!existsSync(dir)) return out;
-  for (const name of readdirSync(dir)) out.set(name, readdirSync(join(dir, name)).filter((f) => !f.startsWith('.cairn-tmp-')));
+  for (const name of readdirSync(dir)) {
+    const files = readdirSync(join(dir, name));
+    if (files.length > 0) out.set(name, files);
+  }
   return out;
 }
 
@@ -203,12 +210,28 @@ describe('cairn plan, reconcile --once and audit', () => {
 });
 
 describe('cairn run', () => {
-  it('serves health and metrics, takes a webhook, and stops on SIGTERM with exit 0 and nothing half-written', async () => {
+  // Its own cluster, with a namespace big enough that a backup of it is still running when SIGTERM comes.
+  let bulkSim: Simulator;
+  let bulkKubeconfig: string;
+  beforeAll(async () => {
+    const objects: KubeObject[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bulk' } }];
+    for (let i = 0; i < 4000; i++) {
+      objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `settings-${i}`, namespace: 'bulk' }, data: { 'config.json': JSON.stringify({ i, padding: 'x'.repeat(1500) }) } });
+    }
+    bulkSim = await startSimulator({ seedDir: join(ROOT, 'samples/cluster'), objects });
+    bulkKubeconfig = join(root, 'bulk-kubeconfig.yaml');
+    await bulkSim.writeKubeconfig(bulkKubeconfig);
+  });
+  afterAll(async () => {
+    await bulkSim?.stop();
+  });
+
+  it('serves health and metrics, takes a webhook, and on SIGTERM abandons the running backup, exits 0 and leaves nothing half-written', async () => {
     const remote = makeRemote(root, { 'locations/local.yaml': LOCATION, 'policies/teams.yaml': policy('teams', 'team-a') }, { name: 'run' });
     const dataDir = join(root, 'run-data');
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const child = start(['run', '--interval', '1s', '--repo', remote.bare, '--data-dir', dataDir, '--kubeconfig', kubeconfig, '--now', NOW, '--listen', `127.0.0.1:${port}`], root);
+    const child = start(['run', '--interval', '1s', '--repo', remote.bare, '--data-dir', dataDir, '--kubeconfig', bulkKubeconfig, '--now', NOW, '--listen', `127.0.0.1:${port}`], root);
     try {
       await waitFor('/healthz', async () => ((await fetch(`${base}/healthz`)).status === 200 ? true : undefined), child);
       await waitFor('/readyz 200', async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined), child);
@@ -220,15 +243,18 @@ describe('cairn run', () => {
       const status = await (await fetch(`${base}/status`)).json();
       expect(status.lastError).toBeNull();
 
-      // A push adds a policy; the webhook wakes the loop for it, and SIGTERM arrives while it works.
-      humanCommit(remote, { 'policies/others.yaml': policy('others', 'team-b') }, 'back up team-b too');
+      // A push adds a policy on the big namespace and the webhook wakes the loop for it; SIGTERM
+      // arrives once the backup is reading the cluster.
+      humanCommit(remote, { 'policies/bulk.yaml': policy('bulk', 'bulk') }, 'back up the bulk namespace too');
+      const listsBefore = bulkSim.stats.byVerb.list ?? 0;
       const hook = await fetch(`${base}/webhook`, { method: 'POST', body: '{}' });
       expect(hook.status).toBe(202);
-      await new Promise((r) => setTimeout(r, 300));
+      await waitFor('the bulk backup to list the cluster', async () => ((bulkSim.stats.byVerb.list ?? 0) > listsBefore + 1 ? true : undefined), child);
       const stopAsked = Date.now();
       child.kill('SIGTERM');
       const run = await child.exited;
-      expect(run.code).toBe(0);
+      expect(run.stderr).toContain('backup bulk-20261121060000 was cancelled; the partial upload was removed');
+      expect(run.code, run.stderr).toBe(0);
       expect(run.signal).toBeNull();
       expect(Date.now() - stopAsked).toBeLessThan(10_000);
       await expect(fetch(`${base}/healthz`)).rejects.toThrow();
@@ -241,16 +267,20 @@ describe('cairn run', () => {
     for (const path of git(remote.bare, 'ls-tree', '-r', '--name-only', 'HEAD', 'status/').trim().split('\n')) {
       expect(parse(git(remote.bare, 'show', `HEAD:${path}`)).apiVersion, path).toBe('cairn.dev/v1alpha1');
     }
-    // Storage: a backup folder holds a manifest, or it is an incomplete upload a later tick cleans.
+    // Storage: the abandoned backup left no object at all (its partial upload was removed).
     const storage = join(dataDir, 'backups');
     const dirs = backupDirs(storage);
     expect(dirs.get('teams-20261121060000')).toContain('manifest.json');
-    const incomplete = [...dirs].filter(([, files]) => !files.includes('manifest.json')).map(([name]) => name);
-    const later = await cairn(['reconcile', '--once', '--repo', remote.bare, '--data-dir', dataDir, '--kubeconfig', kubeconfig, '--now', '2026-11-21T07:30:00Z', '--workdir', join(root, 'run-clone-2')], root);
-    expect(later.stderr.split('\n').filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
-    expect(later.code).toBe(0);
+    expect(dirs.get('bulk-20261121060000')).toBeUndefined();
+    expect(existsSync(join(storage, 'locks', 'bulk.json')), 'the lock of the abandoned backup is released').toBe(false);
+
+    // A later tick (clock 2 h past the wall clock, beyond the incomplete-upload limit and any lock)
+    // takes the bulk backup after all, and storage holds only complete backups.
+    const later = new Date(Math.ceil((Date.now() + 2 * 3_600_000) / 3_600_000) * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const next = await cairn(['reconcile', '--once', '--repo', remote.bare, '--data-dir', dataDir, '--kubeconfig', bulkKubeconfig, '--now', later, '--workdir', join(root, 'run-clone-2')], root);
+    expect(next.code, next.stdout + next.stderr).toBe(0);
+    expect(next.stdout).toMatch(/backup bulk-\d{14} Completed/);
     const after = backupDirs(storage);
-    for (const name of incomplete) expect(after.has(name), `${name} cleaned`).toBe(false);
     for (const [name, files] of after) expect(files, name).toContain('manifest.json');
   });
 });

@@ -52,7 +52,7 @@ export interface RunRestoreOptions {
   now?: () => Date;
   logger?: Logger;
   onProgress?: (p: RestoreProgress) => void;
-  /** Writes in flight within a priority step; default 16. */
+  /** Writes in flight within a priority step; default DEFAULT_APPLY_CONCURRENCY (32, apply.ts). */
   concurrency?: number;
   /** How long to wait for a restored CRD to be Established; default 60 s. */
   crdTimeoutMs?: number;

@@ -181,7 +181,7 @@ describe('object verbs', () => {
 
   it('create, replace, merge and JSON patch, delete', async () => {
     const created = await client.create(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'verbs', namespace: 'default' }, data: { a: '1' } });
-    expect(created.metadata.resourceVersion).toBeTruthy();
+    expect(created.metadata.resourceVersion).toMatch(/^\d+$/);
 
     const dup = await client.create(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'verbs', namespace: 'default' } }).catch((e: unknown) => e);
     expect((dup as ClusterError).code).toBe('cluster.alreadyExists');

@@ -64,7 +64,7 @@ describe('CustomResourceDefinitions', () => {
     const body = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w1', labels: { size: 'l' } }, spec: { color: 'blue' } };
     const created: any = await h.custom.createNamespacedCustomObject({ group: 'example.com', version: 'v1', namespace: 'apps', plural: 'widgets', body });
     expect(created.metadata.generation).toBe(1);
-    expect(created.metadata.uid).toBeTruthy();
+    expect(created.metadata.uid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     const list: any = await h.custom.listNamespacedCustomObject({ group: 'example.com', version: 'v1', namespace: 'apps', plural: 'widgets', labelSelector: 'size=l' });
     expect(list.kind).toBe('WidgetList');
     // Custom resource list items keep kind and apiVersion.

@@ -107,7 +107,7 @@ describe('create and get', () => {
 
   it('creates through KubernetesObjectApi with kind lookup and for cluster-scoped types', async () => {
     const created = await h.objects.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:cairn-reader' }, rules: [] } as k8s.KubernetesObject);
-    expect(created.metadata!.uid).toBeTruthy();
+    expect(created.metadata!.uid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     const read = await h.objects.read({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:cairn-reader' } });
     expect(read.kind).toBe('ClusterRole');
   });
@@ -115,7 +115,7 @@ describe('create and get', () => {
   it('supports dryRun=All without storing anything', async () => {
     const res = await h.raw('POST', '/api/v1/namespaces/work/configmaps?dryRun=All', configMap('dry', 'work'));
     expect(res.status).toBe(201);
-    expect(res.body.metadata.uid).toBeTruthy();
+    expect(res.body.metadata.uid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect((await h.raw('GET', '/api/v1/namespaces/work/configmaps/dry')).status).toBe(404);
   });
 });
@@ -253,7 +253,7 @@ describe('delete', () => {
     const ns = await h.raw('DELETE', '/api/v1/namespaces/doomed');
     expect(ns.status).toBe(200);
     expect(ns.body).toMatchObject({ kind: 'Namespace', metadata: { name: 'doomed' }, status: { phase: 'Terminating' } });
-    expect(ns.body.metadata.deletionTimestamp).toBeTruthy();
+    expect(Date.parse(ns.body.metadata.deletionTimestamp)).not.toBeNaN();
     expect((await h.core.listNamespacedConfigMap({ namespace: 'doomed' })).items).toHaveLength(0);
     expect((await apiError(() => h.core.readNamespace({ name: 'doomed' }))).code).toBe(404);
     const refused = await apiError(() => h.core.deleteNamespace({ name: 'default' }));

@@ -107,7 +107,8 @@ describe('list', () => {
   it('pages through a label-selected list without remainingItemCount', async () => {
     const first = await h.raw('GET', `/api/v1/configmaps?labelSelector=${encodeURIComponent('tier=even')}&limit=5`);
     expect(first.body.items).toHaveLength(5);
-    expect(first.body.metadata.continue).toBeTruthy();
+    expect(first.body.metadata.continue).toEqual(expect.any(String));
+    expect(first.body.metadata.continue).not.toBe('');
     expect(first.body.metadata.remainingItemCount).toBeUndefined();
     const rest = await h.raw('GET', `/api/v1/configmaps?labelSelector=${encodeURIComponent('tier=even')}&continue=${first.body.metadata.continue}`);
     expect(rest.body.items).toHaveLength(8);
@@ -146,6 +147,7 @@ describe('list', () => {
     expect(res.body.columnDefinitions.map((c: any) => c.name)).toEqual(['Name', 'Created At']);
     expect(res.body.rows.map((r: any) => r.cells[0])).toEqual(['cm-000', 'cm-001']);
     expect(res.body.rows[0].object).toMatchObject({ kind: 'PartialObjectMetadata', metadata: { name: 'cm-000', namespace: 'beta' } });
-    expect(res.body.metadata.continue).toBeTruthy();
+    expect(res.body.metadata.continue).toEqual(expect.any(String));
+    expect(res.body.metadata.continue).not.toBe('');
   });
 });

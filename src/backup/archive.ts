@@ -1,15 +1,15 @@
 // The resources archive: items as JSON files in a tar (Velero's layout, storage/layout.itemPath),
-// gzipped, produced as a stream. Items are serialized and framed (tar.ts) straight into a
-// batch buffer, and full batches go to gzip — each zlib write is a trip to the thread pool.
-// One batch may be compressing while the next fills; a producer waits (`backpressure`) when a
-// second one is ready before the first is done, so memory stays at a few batches whatever the
+// gzipped, produced as a stream. Items (their bytes as listed, or serialized) are framed
+// (tar.ts) straight into a batch buffer, and full batches go to gzip, which compresses several
+// at once on the thread pool (parallel-gzip.ts). A producer waits (`backpressure`) while gzip
+// has as many batches as it works on at once, so memory stays at a few batches whatever the
 // object count. Hashes for the index are computed from the very bytes that are archived.
 import { hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { createGzip, type Gzip } from 'node:zlib';
 import { itemPath } from '../storage/layout.ts';
 import type { KubeObject } from '../cluster/types.ts';
 import { IndexRows } from './index-rows.ts';
+import { ParallelGzip } from './parallel-gzip.ts';
 import { TAR_END, TarFramer } from './tar.ts';
 
 export const GZIP_LEVEL = 6;
@@ -17,7 +17,7 @@ const BATCH_BYTES = 256 * 1024;
 const BLOCK = 512;
 
 export class ArchiveWriter {
-  private readonly gzip: Gzip = createGzip({ level: GZIP_LEVEL });
+  private readonly gzip = new ParallelGzip(GZIP_LEVEL);
   private readonly framer: TarFramer;
   /** index.json.gz rows, one per archived item. */
   readonly index = new IndexRows();
@@ -26,19 +26,16 @@ export class ArchiveWriter {
   private readonly paths = new Set<string>();
   private batch = Buffer.allocUnsafe(BATCH_BYTES);
   private used = 0;
-  /** The batch gzip is working on (settles when gzip has consumed it). */
-  private inflight: Promise<void> | undefined;
   private waiting: Promise<void> | undefined;
   private failure: Error | undefined;
 
   constructor(mtime: Date) {
     this.framer = new TarFramer(mtime);
-    this.gzip.on('error', (err) => (this.failure ??= err));
   }
 
   /** The tar.gz byte stream, to hand to storage. */
   get stream(): Readable {
-    return this.gzip;
+    return this.gzip.stream;
   }
 
   /** Items archived so far. */
@@ -47,30 +44,35 @@ export class ArchiveWriter {
   }
 
   /**
-   * Set while gzip is a batch behind: producers await it before adding more. It rejects when
-   * the archive stream failed (storage failed or the backup was cancelled).
+   * Set while gzip has its fill of batches: producers await it before adding more. It rejects
+   * when the archive stream failed (storage failed or the backup was cancelled).
    */
   get backpressure(): Promise<void> | undefined {
     return this.waiting;
   }
 
-  /** Archives one object; false when the same path was already archived (listed twice). */
-  add(groupResource: string, obj: KubeObject): boolean {
+  /**
+   * Archives one object; false when the same path was already archived (listed twice). With
+   * `json` (its document as the server sent it: head, then body) those bytes are archived;
+   * without it the object is serialized.
+   */
+  add(groupResource: string, obj: KubeObject, json?: { head: string; body: Buffer }): boolean {
     if (this.failure) throw this.failure;
     const { name, namespace } = obj.metadata;
     const path = itemPath(groupResource, namespace || undefined, name);
     if (this.paths.has(path)) return false;
     this.paths.add(path);
-    const json = JSON.stringify(obj);
+    const text = json ? json.head : JSON.stringify(obj);
     const head = this.framer.headerSize(path);
     // UTF-8 takes at most 3 bytes per UTF-16 unit; header + body + padding must fit the batch.
-    const room = head + json.length * 3 + BLOCK;
+    const room = head + text.length * 3 + (json ? json.body.length : 0) + BLOCK;
     if (this.used + room > this.batch.length) {
       this.flush();
       if (room > this.batch.length) this.batch = Buffer.allocUnsafe(room);
     }
     const at = this.used + head;
-    const size = this.batch.write(json, at, 'utf8');
+    let size = text.length === 0 ? 0 : this.batch.write(text, at, 'utf8');
+    if (json) size += json.body.copy(this.batch, at + size);
     const body = this.batch.subarray(at, at + size);
     this.framer.writeHeader(this.batch, this.used, path, size);
     this.used = this.framer.pad(this.batch, at + size, size);
@@ -88,45 +90,30 @@ export class ArchiveWriter {
     return true;
   }
 
-  /** Hands the filled part of the batch to gzip; producers wait if the previous one is still in work. */
-  private flush(): void {
-    if (this.used === 0) return;
+  /** Hands the filled part of the batch to gzip; producers wait while gzip has its fill. */
+  private flush(last = false): void {
+    if (this.used === 0 && !last) return;
     const chunk = this.batch.subarray(0, this.used);
     this.batch = Buffer.allocUnsafe(BATCH_BYTES);
     this.used = 0;
-    const previous = this.inflight;
-    const current = this.send(chunk);
-    this.inflight = current;
-    if (previous && !this.waiting) {
-      const waiting: Promise<void> = previous.finally(() => {
+    const ready = this.gzip.write(chunk, last);
+    if (ready) {
+      const waiting: Promise<void> = ready.finally(() => {
         if (this.waiting === waiting) this.waiting = undefined;
       });
       this.waiting = waiting;
-      waiting.catch(() => undefined); // a producer that awaits it sees the failure
+      waiting.catch((err: Error) => (this.failure ??= err)); // a producer that awaits it sees the failure
     }
   }
 
-  /** Writes one chunk; settles once gzip has consumed it, or rejects when the stream fails. */
-  private send(chunk: Buffer): Promise<void> {
-    const sent = new Promise<void>((resolve, reject) => {
-      const onClose = () => reject(this.failure ?? new Error('archive stream closed'));
-      this.gzip.once('close', onClose);
-      this.gzip.write(chunk, (err) => {
-        this.gzip.off('close', onClose);
-        if (err) reject(err);
-        else resolve();
-      });
-    });
-    sent.catch(() => undefined); // recorded in `failure` and reported by whoever awaits
-    return sent;
-  }
-
-  /** Ends the tar; the stream ends once gzip has flushed. */
+  /** Ends the tar; settles once every byte is in the stream. */
   async finish(): Promise<void> {
     if (this.failure) throw this.failure;
-    this.flush();
-    this.gzip.end(TAR_END);
-    await this.inflight;
+    if (this.used + TAR_END.length > this.batch.length) this.flush();
+    TAR_END.copy(this.batch, this.used);
+    this.used += TAR_END.length;
+    this.flush(true);
+    await this.gzip.drained();
   }
 
   /** Stops producing (upload failed or the backup was cancelled). */

@@ -17,6 +17,7 @@ import type { ResourceSelection } from '../api/types.ts';
 import type { ClusterClient } from '../cluster/client.ts';
 import type { DiscoveryResult } from '../cluster/discovery.ts';
 import { ClusterError } from '../cluster/errors.ts';
+import { CRDS } from '../cluster/selection.ts';
 import type { BackupManifest, BackupPhase } from '../storage/types.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { silentLogger } from '../log.ts';
@@ -179,9 +180,12 @@ async function collect(opts: RunBackupOptions, tasks: ListTask[], archive: Archi
     const gr = task.res.groupResource;
     let n = 0;
     try {
-      for await (const obj of opts.client.list(task.res, { namespace: task.namespace, labelSelector: task.labelSelector, limit: opts.pageSize, signal: opts.signal })) {
-        if (!keepObject(task.res, obj, opts.selection, withItems)) continue;
-        if (!archive.add(gr, obj)) continue;
+      // A CRD is kept by what it defines (its spec); anything else by its metadata alone.
+      const full = gr === CRDS;
+      const listing = opts.client.listItems(task.res, { namespace: task.namespace, labelSelector: task.labelSelector, limit: opts.pageSize, signal: opts.signal, full });
+      for await (const { object, head, body } of listing) {
+        if (!keepObject(task.res, object, opts.selection, withItems)) continue;
+        if (!archive.add(gr, object, { head, body })) continue;
         n++;
         if (archive.backpressure) await archive.backpressure;
         if (n % 100 === 0) report();

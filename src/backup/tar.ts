@@ -16,10 +16,18 @@ const TYPE = 156;
 const PREFIX = 345;
 const enc = new TextEncoder();
 
-function octal(buf: Buffer, value: number, offset: number, width: number): void {
-  // width-1 octal digits, then NUL.
-  buf.write(value.toString(8).padStart(width - 1, '0'), offset, width - 1, 'latin1');
+/** width-1 octal digits, zero-padded, then NUL; returns the sum of the bytes written. */
+function octal(buf: Buffer, value: number, offset: number, width: number): number {
+  let sum = 0;
+  let v = value;
+  for (let i = offset + width - 2; i >= offset; i--) {
+    const digit = 0x30 + (v % 8);
+    buf[i] = digit;
+    sum += digit;
+    v = Math.floor(v / 8);
+  }
   buf[offset + width - 1] = 0;
+  return sum;
 }
 
 function byteSum(buf: Buffer, from: number, to: number): number {
@@ -28,9 +36,18 @@ function byteSum(buf: Buffer, from: number, to: number): number {
   return sum;
 }
 
+/** Whether every character is printable ASCII (what ustar's name fields hold here). */
+function printable(path: string): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
 /** ustar name/prefix for `path`, or undefined when it needs a pax header. */
 function ustarSplit(path: string): { name: string; prefix: string } | undefined {
-  if (!/^[\x20-\x7e]*$/.test(path)) return undefined;
+  if (!printable(path)) return undefined;
   if (path.length <= 100) return { name: path, prefix: '' };
   for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
     if (i > 155) break;
@@ -71,7 +88,7 @@ export class TarFramer {
 
   /** Bytes the header block(s) of `path` take: 512, or more when it needs a pax header. */
   headerSize(path: string): number {
-    if (ustarSplit(path)) return BLOCK;
+    if ((path.length <= 100 && printable(path)) || ustarSplit(path)) return BLOCK;
     return BLOCK + padded(paxRecord('path', path).length) + BLOCK;
   }
 
@@ -80,6 +97,7 @@ export class TarFramer {
    * headerSize(path) bytes; returns where the body goes.
    */
   writeHeader(buf: Buffer, offset: number, path: string, size: number): number {
+    if (path.length <= 100 && printable(path)) return this.header(buf, offset, path, '', size, '0');
     const fit = ustarSplit(path);
     if (fit) return this.header(buf, offset, fit.name, fit.prefix, size, '0');
     const pax = paxRecord('path', path);
@@ -103,11 +121,11 @@ export class TarFramer {
     let sum = this.templateSum;
     for (let i = 0; i < name.length; i++) sum += (buf[offset + NAME + i] = name.charCodeAt(i));
     for (let i = 0; i < prefix.length; i++) sum += (buf[offset + PREFIX + i] = prefix.charCodeAt(i));
-    octal(buf, size, offset + SIZE, 12);
-    sum += byteSum(buf, offset + SIZE, offset + SIZE + 12);
+    sum += octal(buf, size, offset + SIZE, 12);
     buf[offset + TYPE] = type.charCodeAt(0);
     sum += type.charCodeAt(0);
-    buf.write(`${sum.toString(8).padStart(6, '0')}\u0000 `, offset + CHECKSUM, 8, 'latin1');
+    octal(buf, sum, offset + CHECKSUM, 7); // six digits and NUL, then a space
+    buf[offset + CHECKSUM + 7] = 0x20;
     return offset + BLOCK;
   }
 }

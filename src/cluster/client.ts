@@ -3,7 +3,8 @@
 // JSON, exactly as the server sends them: no typed model in between rewrites fields.
 import type { ApiResource, KubeObject } from './types.ts';
 import { discover, type DiscoveryResult } from './discovery.ts';
-import { ClusterError } from './errors.ts';
+import { ClusterError, describeTarget, type RequestTarget } from './errors.ts';
+import { scanList } from './list-scan.ts';
 import type { Transport } from './transport.ts';
 
 export type ResourceRef = Pick<ApiResource, 'group' | 'version' | 'resource' | 'namespaced'> & Partial<Pick<ApiResource, 'kind' | 'groupResource'>>;
@@ -17,6 +18,23 @@ export interface ListOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * A listed object with its JSON document as the server sent it: `head` followed by the bytes
+ * of `body`. `head` is empty, or (for list items that came without them, as built-in types
+ * do) the opening brace with apiVersion and kind, `body` then starting after the item's own
+ * opening brace.
+ */
+export interface ListedItem {
+  object: KubeObject;
+  head: string;
+  body: Buffer;
+}
+
+export interface ListItemsOptions extends ListOptions {
+  /** Parse each object whole (default: only what selection and the index read). */
+  full?: boolean;
+}
+
 export interface ClusterClient {
   /** Cluster name for manifests (the Cluster object's name or the kubeconfig context). */
   readonly name: string;
@@ -28,6 +46,12 @@ export interface ClusterClient {
   /** discover() plus the group versions whose discovery failed. */
   discovery(): Promise<DiscoveryResult>;
   list(res: ResourceRef, opts?: ListOptions): AsyncIterable<KubeObject>;
+  /**
+   * list() with each object's bytes as the server sent them, for archiving without serializing
+   * again. Unless `full`, an object holds only apiVersion, kind and metadata name, namespace
+   * and labels: the list is read without building every object.
+   */
+  listItems(res: ResourceRef, opts?: ListItemsOptions): AsyncIterable<ListedItem>;
   /** undefined when the object does not exist. */
   get(res: ResourceRef, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   create(res: ResourceRef, obj: KubeObject): Promise<KubeObject>;
@@ -89,35 +113,88 @@ export class KubeClusterClient implements ClusterClient {
   }
 
   async *list(res: ResourceRef, opts: ListOptions = {}): AsyncIterable<KubeObject> {
+    const apiVersion = apiVersionOf(res);
+    const decode = (raw: Buffer) => {
+      const body = JSON.parse(raw.toString('utf8')) as ListBody;
+      return { page: body.items ?? [], continue: body.metadata?.continue };
+    };
+    for await (const items of this.pages(res, opts, decode)) {
+      for (const item of items) {
+        // List items come without apiVersion/kind; an object on its own carries them.
+        if (!item.apiVersion) item.apiVersion = apiVersion;
+        if (!item.kind && res.kind) item.kind = res.kind;
+        yield item;
+      }
+    }
+  }
+
+  async *listItems(res: ResourceRef, opts: ListItemsOptions = {}): AsyncIterable<ListedItem> {
+    const apiVersion = apiVersionOf(res);
+    const kind = res.kind;
+    // What goes before an item's own fields when the list left apiVersion/kind out.
+    const heads = {
+      both: `{"apiVersion":${JSON.stringify(apiVersion)}${kind ? `,"kind":${JSON.stringify(kind)}` : ''}`,
+      apiVersion: `{"apiVersion":${JSON.stringify(apiVersion)}`,
+      kind: kind ? `{"kind":${JSON.stringify(kind)}` : '{',
+    };
+    const decode = (raw: Buffer) => {
+      const list = scanList(raw);
+      return { page: { raw, list }, continue: list.continue };
+    };
+    for await (const { raw, list } of this.pages(res, opts, decode)) {
+      for (const it of list.items) {
+        const head = it.apiVersion === undefined ? (it.kind === undefined ? heads.both : heads.apiVersion) : it.kind === undefined ? heads.kind : '';
+        let object: KubeObject;
+        if (opts.full) {
+          object = JSON.parse(raw.toString('utf8', it.start, it.end)) as KubeObject;
+        } else {
+          const metadata: KubeObject['metadata'] = { name: it.name as string };
+          if (it.namespace !== undefined) metadata.namespace = it.namespace;
+          if (it.labels !== undefined) metadata.labels = it.labels;
+          object = { apiVersion: it.apiVersion ?? apiVersion, kind: it.kind as string, metadata };
+        }
+        if (!object.apiVersion) object.apiVersion = apiVersion;
+        if (!object.kind && kind) object.kind = kind;
+        if (!head || head === '{') {
+          yield { object, head: '', body: raw.subarray(it.start, it.end) };
+        } else {
+          const body = raw.subarray(it.start + 1, it.end); // after the item's "{"
+          yield { object, head: isEmptyObjectRest(body) ? head : `${head},`, body };
+        }
+      }
+    }
+  }
+
+  /**
+   * Pages of a list, each decoded by `decode` (which also names the continue token); the next
+   * page is fetched while the caller works through this one.
+   */
+  private async *pages<T>(res: ResourceRef, opts: ListOptions, decode: (raw: Buffer) => { page: T; continue?: string }): AsyncIterable<T> {
     if (res.namespaced === false && opts.namespace) {
       throw new ClusterError('cluster.http', `${nameOf(res)} is cluster-scoped: it cannot be listed in namespace "${opts.namespace}"`);
     }
     const path = resourcePath(res, opts.namespace);
-    const apiVersion = apiVersionOf(res);
-    const fetchPage = async (token: string | undefined): Promise<ListBody> => {
-      const page = await this.transport.request({
+    const target: RequestTarget = { verb: 'list', resource: nameOf(res), namespace: opts.namespace };
+    const fetchPage = async (token: string | undefined): Promise<{ page: T; continue?: string }> => {
+      const response = await this.transport.request({
         method: 'GET',
         path,
         query: { limit: opts.limit ?? DEFAULT_PAGE_SIZE, continue: token, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector },
-        target: { verb: 'list', resource: nameOf(res), namespace: opts.namespace },
+        target,
         signal: opts.signal,
       });
-      return JSON.parse(page.body.toString('utf8')) as ListBody;
+      try {
+        return decode(response.body);
+      } catch (err) {
+        throw new ClusterError('cluster.http', `cannot ${describeTarget(target)}: the server's answer is not a list: ${(err as Error).message}`);
+      }
     };
-    // The next page is requested before this one is handed out, so the server prepares it
-    // while the caller works through the items.
-    let next: Promise<ListBody> | undefined = fetchPage(undefined);
+    let next: Promise<{ page: T; continue?: string }> | undefined = fetchPage(undefined);
     try {
       while (next) {
-        const body: ListBody = await next;
-        const token = body.metadata?.continue || undefined;
-        next = token ? fetchPage(token) : undefined;
-        for (const item of body.items ?? []) {
-          // List items come without apiVersion/kind; an object on its own carries them.
-          if (!item.apiVersion) item.apiVersion = apiVersion;
-          if (!item.kind && res.kind) item.kind = res.kind;
-          yield item;
-        }
+        const decoded: { page: T; continue?: string } = await next;
+        next = decoded.continue ? fetchPage(decoded.continue) : undefined;
+        yield decoded.page;
       }
     } finally {
       next?.catch(() => undefined); // the caller stopped early: nobody awaits the prefetch
@@ -171,4 +248,10 @@ export class KubeClusterClient implements ClusterClient {
   close(): void {
     this.transport.close();
   }
+}
+
+/** Whether the bytes after an object's "{" close it at once ("}" after optional whitespace). */
+function isEmptyObjectRest(rest: Buffer): boolean {
+  for (const c of rest) if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return c === 0x7d;
+  return false;
 }

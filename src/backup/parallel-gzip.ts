@@ -52,7 +52,9 @@ export class ParallelGzip {
     if (this.failure) throw this.failure;
     if (this.ended) throw new Error('write after the last chunk');
     this.ended = last;
-    this.crc = crc32(chunk, this.crc);
+    // An empty buffer may have no memory behind it, and zlib's crc32 of a null pointer is 0,
+    // not the running value.
+    if (chunk.length > 0) this.crc = crc32(chunk, this.crc);
     this.size = (this.size + chunk.length) % 2 ** 32;
     const opts: ZlibOptions = { level: this.level, finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH };
     if (this.previous) opts.dictionary = this.previous.length > WINDOW ? this.previous.subarray(this.previous.length - WINDOW) : this.previous;

@@ -87,6 +87,20 @@ function isHex(c: number): boolean {
 
 /** Scans a list body; throws ListScanError when it is not JSON or not a list of objects. */
 export function scanList(body: Buffer): ScannedList {
+  return scan(body, false) as ScannedList;
+}
+
+/**
+ * The list's continue token and resourceVersion from the bytes before "items", so the next
+ * page can be requested before this one is scanned; undefined when the list's metadata does
+ * not come before its items (the Kubernetes API server always writes it first). Only that
+ * head is checked: scanList checks the rest.
+ */
+export function scanListHead(body: Buffer): Omit<ScannedList, 'items'> | undefined {
+  return scan(body, true);
+}
+
+function scan(body: Buffer, headOnly: boolean): ScannedList | undefined {
   // One loop with plain locals (no closures over them: V8 keeps captured variables in a
   // context object, which made this loop twice as slow).
   const out: ScannedList = { items: [] };
@@ -99,6 +113,7 @@ export function scanList(body: Buffer): ScannedList {
   let item: ScannedItem | undefined;
   let state = VALUE;
   let sawItems = false;
+  let listMetaDone = false;
   let i = 0;
 
   while (i < n) {
@@ -129,7 +144,10 @@ export function scanList(body: Buffer): ScannedList {
           isObject[depth] = c === 0x7b;
           starts[depth] = i;
           depth++;
-          if (role === ITEMS) sawItems = true;
+          if (role === ITEMS) {
+            if (headOnly) return listMetaDone ? out : undefined;
+            sawItems = true;
+          }
           else if (role === ITEM) item = { start: i, end: i };
           key = K_OTHER;
           state = c === 0x7b ? FIRST_KEY : FIRST_VALUE;
@@ -170,7 +188,12 @@ export function scanList(body: Buffer): ScannedList {
         if (c !== 0x22) throw new ListScanError(`expected a property name, found ${describe(c)}`, i);
         const end = stringEnd(body, i);
         const role = roles[depth - 1];
-        key = role === TOP || role === LIST_META || role === ITEM || role === ITEM_META ? keyCode(body, i + 1, end - 1) : K_OTHER;
+        if (role === TOP || role === LIST_META || role === ITEM || role === ITEM_META) {
+          // A key written with escapes ("\u0069tems") is the same key (RFC 8259 §8.3).
+          key = lastHadEscape ? keyCodeOf(Buffer.from(JSON.parse(body.toString('utf8', i, end)) as string)) : keyCode(body, i + 1, end - 1);
+        } else {
+          key = K_OTHER;
+        }
         i = end;
         state = COLON;
         continue;
@@ -200,6 +223,8 @@ export function scanList(body: Buffer): ScannedList {
         item.end = i + 1;
         out.items.push(item);
         item = undefined;
+      } else if (role === LIST_META) {
+        listMetaDone = true;
       } else if (role === LABELS && item !== undefined) {
         item.labels = JSON.parse(body.toString('utf8', starts[depth], i + 1)) as Record<string, string>;
       }
@@ -209,6 +234,7 @@ export function scanList(body: Buffer): ScannedList {
     }
   }
   if (depth > 0 || state !== AFTER_VALUE) throw new ListScanError('unexpected end of the response', n);
+  if (headOnly) return undefined;
   if (!sawItems) throw new ListScanError('the response has no "items" array', 0);
   return out;
 }
@@ -277,6 +303,10 @@ function numberEnd(body: Buffer, at: number): number {
 function literal(body: Buffer, at: number, word: string): number {
   for (let k = 0; k < word.length; k++) if (body[at + k] !== word.charCodeAt(k)) throw new ListScanError(`invalid literal (expected ${word})`, at);
   return at + word.length;
+}
+
+function keyCodeOf(name: Buffer): number {
+  return keyCode(name, 0, name.length);
 }
 
 /** The code of the key whose bytes are [from, to), or K_OTHER. */

@@ -4,7 +4,7 @@
 import type { ApiResource, KubeObject } from './types.ts';
 import { discover, type DiscoveryResult } from './discovery.ts';
 import { ClusterError, describeTarget, type RequestTarget } from './errors.ts';
-import { scanList } from './list-scan.ts';
+import { scanList, scanListHead } from './list-scan.ts';
 import type { Transport } from './transport.ts';
 
 export type ResourceRef = Pick<ApiResource, 'group' | 'version' | 'resource' | 'namespaced'> & Partial<Pick<ApiResource, 'kind' | 'groupResource'>>;
@@ -137,11 +137,24 @@ export class KubeClusterClient implements ClusterClient {
       apiVersion: `{"apiVersion":${JSON.stringify(apiVersion)}`,
       kind: kind ? `{"kind":${JSON.stringify(kind)}` : '{',
     };
+    const target = listTarget(res, opts);
+    // The continue token comes from the bytes before the items, so the server is already
+    // preparing the next page while this one is scanned.
     const decode = (raw: Buffer) => {
-      const list = scanList(raw);
-      return { page: { raw, list }, continue: list.continue };
+      const head = scanListHead(raw);
+      const list = head ? undefined : scanList(raw);
+      return { page: { raw, list }, continue: (head ?? list)?.continue };
     };
-    for await (const { raw, list } of this.pages(res, opts, decode)) {
+    for await (const page of this.pages(res, opts, decode)) {
+      const raw = page.raw;
+      let list = page.list;
+      if (!list) {
+        try {
+          list = scanList(raw);
+        } catch (err) {
+          throw notAList(target, err);
+        }
+      }
       for (const it of list.items) {
         const head = it.apiVersion === undefined ? (it.kind === undefined ? heads.both : heads.apiVersion) : it.kind === undefined ? heads.kind : '';
         let object: KubeObject;
@@ -174,7 +187,7 @@ export class KubeClusterClient implements ClusterClient {
       throw new ClusterError('cluster.http', `${nameOf(res)} is cluster-scoped: it cannot be listed in namespace "${opts.namespace}"`);
     }
     const path = resourcePath(res, opts.namespace);
-    const target: RequestTarget = { verb: 'list', resource: nameOf(res), namespace: opts.namespace };
+    const target = listTarget(res, opts);
     const fetchPage = async (token: string | undefined): Promise<{ page: T; continue?: string }> => {
       const response = await this.transport.request({
         method: 'GET',
@@ -186,7 +199,7 @@ export class KubeClusterClient implements ClusterClient {
       try {
         return decode(response.body);
       } catch (err) {
-        throw new ClusterError('cluster.http', `cannot ${describeTarget(target)}: the server's answer is not a list: ${(err as Error).message}`);
+        throw notAList(target, err);
       }
     };
     let next: Promise<{ page: T; continue?: string }> | undefined = fetchPage(undefined);
@@ -248,6 +261,14 @@ export class KubeClusterClient implements ClusterClient {
   close(): void {
     this.transport.close();
   }
+}
+
+function listTarget(res: ResourceRef, opts: ListOptions): RequestTarget {
+  return { verb: 'list', resource: nameOf(res), namespace: opts.namespace };
+}
+
+function notAList(target: RequestTarget, err: unknown): ClusterError {
+  return new ClusterError('cluster.http', `cannot ${describeTarget(target)}: the server's answer is not a list: ${(err as Error).message}`);
 }
 
 /** Whether the bytes after an object's "{" close it at once ("}" after optional whitespace). */

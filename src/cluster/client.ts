@@ -33,6 +33,8 @@ export interface ListedItem {
 export interface ListItemsOptions extends ListOptions {
   /** Parse each object whole (default: only what selection and the index read). */
   full?: boolean;
+  /** Read metadata.labels (default true); without label selectors nothing needs them. */
+  labels?: boolean;
 }
 
 export interface ClusterClient {
@@ -138,11 +140,12 @@ export class KubeClusterClient implements ClusterClient {
       kind: kind ? `{"kind":${JSON.stringify(kind)}` : '{',
     };
     const target = listTarget(res, opts);
+    const scanOpts = { labels: opts.labels };
     // The continue token comes from the bytes before the items, so the server is already
     // preparing the next page while this one is scanned.
     const decode = (raw: Buffer) => {
       const head = scanListHead(raw);
-      const list = head ? undefined : scanList(raw);
+      const list = head ? undefined : scanList(raw, scanOpts);
       return { page: { raw, list }, continue: (head ?? list)?.continue };
     };
     for await (const page of this.pages(res, opts, decode)) {
@@ -150,7 +153,7 @@ export class KubeClusterClient implements ClusterClient {
       let list = page.list;
       if (!list) {
         try {
-          list = scanList(raw);
+          list = scanList(raw, scanOpts);
         } catch (err) {
           throw notAList(target, err);
         }
@@ -202,15 +205,18 @@ export class KubeClusterClient implements ClusterClient {
         throw notAList(target, err);
       }
     };
-    let next: Promise<{ page: T; continue?: string }> | undefined = fetchPage(undefined);
-    try {
-      while (next) {
-        const decoded: { page: T; continue?: string } = await next;
-        next = decoded.continue ? fetchPage(decoded.continue) : undefined;
-        yield decoded.page;
-      }
-    } finally {
-      next?.catch(() => undefined); // the caller stopped early: nobody awaits the prefetch
+    // A prefetched page can fail (cancelled, say) while the caller is busy elsewhere and before
+    // anything awaits it: it is marked handled at once; awaiting it still sees the error.
+    const prefetch = (token: string | undefined) => {
+      const p = fetchPage(token);
+      p.catch(() => undefined);
+      return p;
+    };
+    let next: Promise<{ page: T; continue?: string }> | undefined = prefetch(undefined);
+    while (next) {
+      const decoded: { page: T; continue?: string } = await next;
+      next = decoded.continue ? prefetch(decoded.continue) : undefined;
+      yield decoded.page;
     }
   }
 

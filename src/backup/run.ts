@@ -63,10 +63,13 @@ export async function runBackup(opts: RunBackupOptions): Promise<BackupManifest>
   // The cluster is read while the lock is taken: both are round trips and neither needs the other.
   const cluster = readCluster(opts.client);
   const lock = await opts.store.acquireLock(opts.policy, opts.lockHolder ?? `${hostname()}:${process.pid}`, opts.lockTtlMs ?? 3_600_000);
+  let released: Promise<void> | undefined;
+  const release = () =>
+    (released ??= lock.release().catch((err: unknown) => logger.warn({ policy: opts.policy, err: (err as Error).message }, 'could not release the backup lock; it expires on its own')));
   try {
-    return await backupLocked(opts, logger, cluster);
+    return await backupLocked(opts, logger, cluster, release);
   } finally {
-    await lock.release().catch((err: unknown) => logger.warn({ policy: opts.policy, err: (err as Error).message }, 'could not release the backup lock; it expires on its own'));
+    await release();
   }
 }
 
@@ -86,7 +89,7 @@ async function readCluster(client: ClusterClient): Promise<ClusterRead> {
   return { serverVersion, discovery: discovery.value };
 }
 
-async function backupLocked(opts: RunBackupOptions, logger: Logger, cluster: Promise<ClusterRead>): Promise<BackupManifest> {
+async function backupLocked(opts: RunBackupOptions, logger: Logger, cluster: Promise<ClusterRead>, releaseLock: () => Promise<void>): Promise<BackupManifest> {
   const { client, name, selection } = opts;
   const start = new Date();
   const log = new BackupLog(logger, name);
@@ -144,25 +147,31 @@ async function backupLocked(opts: RunBackupOptions, logger: Logger, cluster: Pro
   const totalItems = archive.count;
   try {
     const resources = Object.keys(out.itemCounts).sort();
-    return await upload.commit({
-      name,
-      phase,
-      policy: opts.policy,
-      location: opts.location,
-      ...(opts.gitRevision ? { gitRevision: opts.gitRevision } : {}),
-      ...(opts.scheduledTime ? { scheduledTime: opts.scheduledTime } : {}),
-      ...(opts.trigger ? { trigger: opts.trigger } : {}),
-      ...(opts.preRestoreFor ? { preRestoreFor: opts.preRestoreFor } : {}),
-      startTimestamp: start.toISOString(),
-      completionTimestamp: new Date().toISOString(),
-      cluster: { name: opts.clusterName, server: client.server, serverVersion },
-      engineVersion: ENGINE_VERSION,
-      resources,
-      itemCounts: Object.fromEntries(resources.map((r) => [r, out.itemCounts[r]])),
-      totalItems,
-      warnings: out.warnings,
-      errors: out.errors,
-    });
+    // Every artifact is written, so the lock has done its work: it goes while the manifest is
+    // written (a failed commit is cleaned up below, the same with or without the lock).
+    const [manifest] = await Promise.all([
+      upload.commit({
+        name,
+        phase,
+        policy: opts.policy,
+        location: opts.location,
+        ...(opts.gitRevision ? { gitRevision: opts.gitRevision } : {}),
+        ...(opts.scheduledTime ? { scheduledTime: opts.scheduledTime } : {}),
+        ...(opts.trigger ? { trigger: opts.trigger } : {}),
+        ...(opts.preRestoreFor ? { preRestoreFor: opts.preRestoreFor } : {}),
+        startTimestamp: start.toISOString(),
+        completionTimestamp: new Date().toISOString(),
+        cluster: { name: opts.clusterName, server: client.server, serverVersion },
+        engineVersion: ENGINE_VERSION,
+        resources,
+        itemCounts: Object.fromEntries(resources.map((r) => [r, out.itemCounts[r]])),
+        totalItems,
+        warnings: out.warnings,
+        errors: out.errors,
+      }),
+      releaseLock(),
+    ]);
+    return manifest;
   } catch (err) {
     await upload.abort();
     throw new BackupError('backup.upload', `backup ${name}: writing to location ${opts.location} failed, the partial upload was removed: ${(err as Error).message}`, name, { cause: err });
@@ -175,6 +184,7 @@ async function collect(opts: RunBackupOptions, tasks: ListTask[], archive: Archi
   const progress: BackupProgress = { resources: tasks.length, resourcesDone: 0, items: 0, bytes: 0 };
   const report = () => opts.onProgress?.({ ...progress, items: archive.count, bytes: archive.bytes });
   const withItems = new Set<string>();
+  const labels = Boolean(opts.selection.labelSelector || opts.selection.orLabelSelectors?.length);
 
   const runTask = async (task: ListTask) => {
     const gr = task.res.groupResource;
@@ -182,7 +192,7 @@ async function collect(opts: RunBackupOptions, tasks: ListTask[], archive: Archi
     try {
       // A CRD is kept by what it defines (its spec); anything else by its metadata alone.
       const full = gr === CRDS;
-      const listing = opts.client.listItems(task.res, { namespace: task.namespace, labelSelector: task.labelSelector, limit: opts.pageSize, signal: opts.signal, full });
+      const listing = opts.client.listItems(task.res, { namespace: task.namespace, labelSelector: task.labelSelector, limit: opts.pageSize, signal: opts.signal, full, labels });
       for await (const { object, head, body } of listing) {
         if (!keepObject(task.res, object, opts.selection, withItems)) continue;
         if (!archive.add(gr, object, { head, body })) continue;

@@ -778,3 +778,13 @@ describe('scanListHead', () => {
     expect(() => scanListHead(buf('{"metadata":{"continue":"x"},,"items":[]}'))).toThrow(ListScanError);
   });
 });
+
+describe('scanList options', () => {
+  it('leaves labels out when asked not to read them, picking everything else the same', () => {
+    const body = buf('{"metadata":{},"items":[{"metadata":{"name":"a","namespace":"n","labels":{"app":"web"}}}]}');
+    expect(scanList(body).items[0].labels).toEqual({ app: 'web' });
+    const [item] = scanList(body, { labels: false }).items;
+    expect(item.labels).toBeUndefined();
+    expect(item).toMatchObject({ name: 'a', namespace: 'n', start: 24 });
+  });
+});

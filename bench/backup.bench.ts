@@ -1,6 +1,6 @@
 // Backup benchmark (`npm run bench backup`): 10,000 objects from the API simulator to the radosgw
 // S3 server, against the floor measured in the same run — a raw paginated list of the same objects
-// over HTTP, gzip of the same bytes, one PUT of them — and peak RSS at 2,000 vs 10,000 objects.
+// over HTTP, gzip of the same bytes, one PUT of them — and peak RSS at 10,000 vs 50,000 objects.
 //
 // Processes: this one starts radosgw and, per object count, a simulator process and a backup
 // process, so each peak RSS (process.resourceUsage().maxRSS) is the backup's own and not the
@@ -29,6 +29,7 @@ interface S3 {
 }
 
 const REPS = 7;
+const RSS_COUNTS = [10_000, 50_000];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mib = (kb: number) => Math.round(kb / 1024);
 
@@ -85,7 +86,7 @@ async function floor(simUrl: string, s3: S3, key: string): Promise<{ list: numbe
   return { list, gzip, put, bytes: bytes.length };
 }
 
-async function backupRole(count: number, simUrl: string, kubeconfig: string, s3: S3, withFloor: boolean): Promise<void> {
+async function backupRole(count: number, simUrl: string, kubeconfig: string, s3: S3, withFloor: boolean, reps: number): Promise<void> {
   const env = { AK: s3.accessKey, SK: s3.secretKey };
   const store = await openLocation(
     {
@@ -106,7 +107,7 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
   const floors: Array<Awaited<ReturnType<typeof floor>>> = [];
   let items = 0;
   let archiveBytes = 0;
-  for (let i = 0; i <= REPS; i++) {
+  for (let i = 0; i <= reps; i++) {
     const cpu = process.cpuUsage();
     const elu = performance.eventLoopUtilization();
     const t = performance.now();
@@ -163,11 +164,11 @@ function child(args: string[]): { proc: ChildProcess; firstLine: Promise<string>
   return { proc, firstLine, exit };
 }
 
-async function measure(count: number, s3: S3, withFloor: boolean) {
+async function measure(count: number, s3: S3, withFloor: boolean, reps = REPS) {
   const sim = child(['--role', 'sim', String(count)]);
   try {
     const { url, kubeconfig } = JSON.parse(await sim.firstLine) as { url: string; kubeconfig: string };
-    const run = child(['--role', 'backup', String(count), url, Buffer.from(JSON.stringify({ kubeconfig, s3, withFloor })).toString('base64')]);
+    const run = child(['--role', 'backup', String(count), url, Buffer.from(JSON.stringify({ kubeconfig, s3, withFloor, reps })).toString('base64')]);
     const result = JSON.parse(await run.firstLine);
     await run.exit;
     return result;
@@ -183,9 +184,10 @@ async function main(): Promise<void> {
     const s3: S3 = { endpoint: gw.endpoint, accessKey: gw.accessKey, secretKey: gw.secretKey, region: gw.region, bucket: 'bench' };
     await s3Client(s3).makeBucket(s3.bucket, s3.region);
     const big = await measure(10_000, s3, true);
-    // Peak RSS from runs without the floor, whose whole-list buffers would otherwise count.
-    const bigAlone = await measure(10_000, s3, false);
-    const small = await measure(2_000, s3, false);
+    // Peak RSS from runs without the floor, whose whole-list buffers would otherwise count,
+    // at 10,000 and 50,000 objects (a warm-up and two backups each).
+    const rss = [];
+    for (const count of RSS_COUNTS) rss.push(await measure(count, s3, false, 2));
     const ratio = big.backupMs / big.floor.totalMs;
     const r = (x: number) => Math.round(x);
     console.log(`backup of ${big.items} items (${big.count} ConfigMaps + namespaces) from the simulator to radosgw S3, median of ${REPS} after a warm-up`);
@@ -193,7 +195,7 @@ async function main(): Promise<void> {
     console.log(`  floor:   ${r(big.floor.totalMs)} ms = list ${r(big.floor.listMs)} + gzip ${r(big.floor.gzipMs)} + PUT ${r(big.floor.putMs)} (${(big.floor.bytes / 1048576).toFixed(2)} MiB listed)`);
     const pairs = (big.ratios as number[]).map((x) => x.toFixed(2)).join(' ');
     console.log(`  ratio:   ${ratio.toFixed(2)} x floor (target <= 1.25); each backup against the floor run right after it: ${pairs}`);
-    console.log(`  peak RSS: ${mib(small.maxRssKb)} MiB at 2,000 objects, ${mib(bigAlone.maxRssKb)} MiB at 10,000 objects (${REPS + 1} backups each, no floor in the process)`);
+    console.log(`  peak RSS: ${rss.map((x) => `${mib(x.maxRssKb)} MiB at ${x.count.toLocaleString('en')} objects (${r(x.backupMs)} ms)`).join(', ')}; 3 backups each, no floor in the process`);
   } finally {
     await gw.stop();
   }
@@ -204,6 +206,6 @@ if (role < 0) await main();
 else if (process.argv[role + 1] === 'sim') await simRole(Number(process.argv[role + 2]));
 else {
   const [count, url, payload] = process.argv.slice(role + 2);
-  const { kubeconfig, s3, withFloor } = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as { kubeconfig: string; s3: S3; withFloor: boolean };
-  await backupRole(Number(count), url, kubeconfig, s3, withFloor);
+  const { kubeconfig, s3, withFloor, reps } = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as { kubeconfig: string; s3: S3; withFloor: boolean; reps: number };
+  await backupRole(Number(count), url, kubeconfig, s3, withFloor, reps);
 }

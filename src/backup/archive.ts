@@ -13,7 +13,9 @@ import { ParallelGzip } from './parallel-gzip.ts';
 import { TAR_END, TarFramer } from './tar.ts';
 
 export const GZIP_LEVEL = 6;
-const BATCH_BYTES = 256 * 1024;
+// Each batch is one deflate call on the thread pool, whose setup (state, 32 KiB dictionary)
+// costs the main thread about 0.25 ms: 1 MiB batches spend a quarter of what 256 KiB did.
+const BATCH_BYTES = 1024 * 1024;
 const BLOCK = 512;
 
 export class ArchiveWriter {

@@ -10,23 +10,12 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { constants, crc32, gunzipSync, gzipSync, inflateRawSync, type InflateRaw } from 'node:zlib';
 import { ParallelGzip } from '../../src/backup/parallel-gzip.ts';
+import { prng } from '../support/prng.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 /** Incompressible chunks this size are each more than the stream's 16 KiB buffer. */
 const S_BLOCK = 64 * KiB;
-
-/** mulberry32: a small seeded PRNG, so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Incompressible bytes. */
 function randomBytes(n: number, seed: number): Buffer {

@@ -3,6 +3,7 @@
 // are lists of objects).
 import { describe, expect, it } from 'vitest';
 import { ListScanError, scanList, scanListHead, type ScannedItem, type ScannedList } from '../../src/cluster/list-scan.ts';
+import { prng } from '../support/prng.ts';
 
 const buf = (s: string) => Buffer.from(s, 'utf8');
 
@@ -504,18 +505,6 @@ describe('scanList compares keys as JSON.parse reads them', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Differential: random lists against JSON.parse
-
-/** mulberry32: a small seeded PRNG, so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PICKED_KEYS = new Set(['items', 'metadata', 'apiVersion', 'kind', 'name', 'namespace', 'labels', 'continue', 'resourceVersion']);
 

@@ -9,19 +9,13 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
 import type { KubeObject } from '../../src/cluster/types.ts';
-import { git, humanCommit, makeRemote, nonFastForwards, tempRoot, type Remote } from '../git/helpers.ts';
+import { git, humanCommit, makeRemote, nonFastForwards, type Remote } from '../git/helpers.ts';
+import { LOCAL_LOCATION, startSampleCluster } from './fixtures.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const NOW = '2026-11-21T06:00:00Z';
 
-const LOCATION = `apiVersion: cairn.dev/v1alpha1
-kind: BackupLocation
-metadata: {name: local}
-spec:
-  default: true
-  provider: filesystem
-  filesystem: {path: backups}
-`;
+const LOCATION = LOCAL_LOCATION;
 
 function policy(name: string, namespace: string): string {
   return `apiVersion: cairn.dev/v1alpha1
@@ -95,21 +89,16 @@ function backupDirs(storage: string): Map<string, string[]> {
   return out;
 }
 
-let sim: Simulator;
 let root: string;
-let cleanup: () => void;
 let kubeconfig: string;
+let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  ({ root, cleanup } = tempRoot());
-  sim = await startSimulator({ seedDir: join(ROOT, 'samples/cluster') });
-  kubeconfig = join(root, 'kubeconfig.yaml');
-  await sim.writeKubeconfig(kubeconfig);
+  ({ root, kubeconfig, stop } = await startSampleCluster());
 });
 
 afterAll(async () => {
-  await sim?.stop();
-  cleanup?.();
+  await stop?.();
 });
 
 describe('cairn plan, reconcile --once and audit', () => {

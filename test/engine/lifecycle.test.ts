@@ -4,20 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
-import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
+import type { Simulator } from '../../src/cluster/sim/index.ts';
 import { engineConfig, type EngineConfig } from '../../src/engine/config.ts';
 import { Engine } from '../../src/engine/engine.ts';
-import { git, head, humanCommit, isAncestor, makeRemote, nonFastForwards, tempRoot, type Remote } from '../git/helpers.ts';
+import { git, head, humanCommit, isAncestor, makeRemote, nonFastForwards } from '../git/helpers.ts';
+import { LOCAL_LOCATION, startSampleCluster, statusOf } from './fixtures.ts';
 
-const LOCATION = `apiVersion: cairn.dev/v1alpha1
-kind: BackupLocation
-metadata: {name: local}
-spec:
-  default: true
-  provider: filesystem
-  filesystem: {path: backups}
-`;
+const LOCATION = LOCAL_LOCATION;
 
 function policy(extra = ''): string {
   return `apiVersion: cairn.dev/v1alpha1
@@ -43,19 +36,15 @@ ${extra}`;
 
 let sim: Simulator;
 let root: string;
-let cleanup: () => void;
 let kubeconfig: string;
+let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  ({ root, cleanup } = tempRoot());
-  sim = await startSimulator({ seedDir: join(process.cwd(), 'samples/cluster') });
-  kubeconfig = join(root, 'kubeconfig.yaml');
-  await sim.writeKubeconfig(kubeconfig);
+  ({ sim, root, kubeconfig, stop } = await startSampleCluster());
 });
 
 afterAll(async () => {
-  await sim?.stop();
-  cleanup?.();
+  await stop?.();
 });
 
 function setup(name: string, files: Record<string, string>, extra: Partial<EngineConfig> = {}) {
@@ -86,10 +75,6 @@ function setup(name: string, files: Record<string, string>, extra: Partial<Engin
       clock.now = new Date(iso);
     },
   };
-}
-
-function statusOf(remote: Remote, path: string): any {
-  return parse(git(remote.bare, 'show', `HEAD:${path}`));
 }
 
 const outcomes = (r: { results: { action: { type: string }; outcome: string; message?: string }[] }) => r.results.map((a) => `${a.action.type} ${a.outcome}${a.outcome === "Failed" ? `: ${a.message}` : ""}`).sort();

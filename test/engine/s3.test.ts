@@ -6,28 +6,23 @@ import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { BackupLocation } from '../../src/api/types.ts';
-import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
 import { engineConfig } from '../../src/engine/config.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { openLocation } from '../../src/storage/index.ts';
-import { git, makeRemote, tempRoot } from '../git/helpers.ts';
+import { git, makeRemote } from '../git/helpers.ts';
 import { freshBucket, s3Client } from '../support/s3.ts';
+import { startSampleCluster } from './fixtures.ts';
 
-let sim: Simulator;
 let root: string;
-let cleanup: () => void;
 let kubeconfig: string;
+let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  ({ root, cleanup } = tempRoot());
-  sim = await startSimulator({ seedDir: join(process.cwd(), 'samples/cluster') });
-  kubeconfig = join(root, 'kubeconfig.yaml');
-  await sim.writeKubeconfig(kubeconfig);
+  ({ root, kubeconfig, stop } = await startSampleCluster());
 });
 
 afterAll(async () => {
-  await sim?.stop();
-  cleanup?.();
+  await stop?.();
 });
 
 async function readObject(bucket: string, key: string): Promise<Buffer> {

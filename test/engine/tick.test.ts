@@ -4,19 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
 import { engineConfig } from '../../src/engine/config.ts';
 import { Engine } from '../../src/engine/engine.ts';
-import { git, humanCommit, makeRemote, tempRoot, type Remote } from '../git/helpers.ts';
+import { git, humanCommit, makeRemote, type Remote } from '../git/helpers.ts';
+import { LOCAL_LOCATION, startSampleCluster, statusOf } from './fixtures.ts';
 
-const LOCATION = `apiVersion: cairn.dev/v1alpha1
-kind: BackupLocation
-metadata: {name: local}
-spec:
-  default: true
-  provider: filesystem
-  filesystem: {path: backups}
-`;
+const LOCATION = LOCAL_LOCATION;
 
 function policy(keep: number): string {
   return `apiVersion: cairn.dev/v1alpha1
@@ -30,21 +23,16 @@ spec:
 `;
 }
 
-let sim: Simulator;
 let root: string;
-let cleanup: () => void;
 let kubeconfig: string;
+let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  ({ root, cleanup } = tempRoot());
-  sim = await startSimulator({ seedDir: join(process.cwd(), 'samples/cluster') });
-  kubeconfig = join(root, 'kubeconfig.yaml');
-  await sim.writeKubeconfig(kubeconfig);
+  ({ root, kubeconfig, stop } = await startSampleCluster());
 });
 
 afterAll(async () => {
-  await sim?.stop();
-  cleanup?.();
+  await stop?.();
 });
 
 function setup(name: string, files: Record<string, string>, extra: { maxDeletionsPerTick?: number } = {}) {
@@ -71,10 +59,6 @@ function setup(name: string, files: Record<string, string>, extra: { maxDeletion
 
 function log(remote: Remote): string[] {
   return git(remote.bare, 'log', '--format=%s').trim().split('\n');
-}
-
-function statusOf(remote: Remote, path: string): any {
-  return parse(git(remote.bare, 'show', `HEAD:${path}`));
 }
 
 describe('reconcile tick', () => {

@@ -202,17 +202,8 @@ export class FilesystemObjectStore implements ObjectStore {
         await link(aside, target).catch(() => undefined);
         return false;
       }
-      const tmp = await this.writeTemp(target, body);
-      try {
-        await link(tmp, target);
-        await fsyncDir(dirname(target));
-        return true;
-      } catch (err) {
-        if (isCode(err, 'EEXIST')) return false;
-        throw err;
-      } finally {
-        await unlink(tmp).catch(() => undefined);
-      }
+      // Ours to replace: the same exclusive create, which loses to anyone who created one since.
+      return await this.putIfAbsent(key, body);
     } finally {
       await unlink(aside).catch(() => undefined);
     }

@@ -24,6 +24,12 @@ export interface AuditEntry {
 export interface AuditFilter {
   /** Keep actions on this policy: `policy <name>` and backups named `<name>-…`. */
   policy?: string;
+  /**
+   * Other policies' names. A backup name does not say where the policy name ends, so
+   * `kcm-nightly-20261121060000` is left to a policy `kcm-nightly`, when there is one, rather
+   * than counted as `kcm`'s.
+   */
+  otherPolicies?: readonly string[];
   /** Keep actions on this RestoreRequest. */
   restore?: string;
   /** At most this many entries, newest first. */
@@ -61,20 +67,22 @@ export function parseAuditLog(output: string): AuditEntry[] {
   return entries;
 }
 
-function concernsPolicy(action: AuditAction, policy: string): boolean {
+function concernsPolicy(action: AuditAction, policy: string, longer: readonly string[]): boolean {
   // Backup names are `<policy>-<YYYYMMDDhhmmss>` or `<policy>-<trigger>`; policy-level actions
-  // (e.g. "policy kcm invalid") name the policy itself.
-  return action.object === policy || action.object.startsWith(`${policy}-`);
+  // (e.g. "policy kcm invalid") name the policy itself. The longest policy name that fits wins.
+  const names = (p: string) => action.object === p || action.object.startsWith(`${p}-`);
+  return names(policy) && !longer.some(names);
 }
 
 /** Keeps the entries with at least one matching action, each narrowed to its matching actions. */
 export function filterAudit(entries: AuditEntry[], filter: AuditFilter): AuditEntry[] {
   const { policy, restore, limit } = filter;
+  const longer = policy === undefined ? [] : (filter.otherPolicies ?? []).filter((p) => p.startsWith(`${policy}-`));
   const out: AuditEntry[] = [];
   for (const entry of entries) {
     if (limit !== undefined && out.length >= limit) break;
     let actions = entry.actions;
-    if (policy !== undefined) actions = actions.filter((a) => concernsPolicy(a, policy));
+    if (policy !== undefined) actions = actions.filter((a) => concernsPolicy(a, policy, longer));
     if (restore !== undefined) actions = actions.filter((a) => a.object === restore);
     if ((policy !== undefined || restore !== undefined) && actions.length === 0) continue;
     out.push({ ...entry, actions });

@@ -238,8 +238,18 @@ export class PolicyRepo {
     const args = auditLogArgs();
     const unfiltered = filter.policy === undefined && filter.restore === undefined;
     if (unfiltered && filter.limit !== undefined) args.push(`--max-count=${Math.max(0, Math.floor(filter.limit))}`);
-    args.push(`refs/remotes/origin/${this.branchName}`, '--');
+    const ref = `refs/remotes/origin/${this.branchName}`;
+    args.push(ref, '--');
     const out = await this.run(args, 'git.command', 'read the audit log');
+    if (filter.policy !== undefined && filter.otherPolicies === undefined) {
+      // The policies cairn reports on, by their status files, tell `kcm` from `kcm-nightly`.
+      const listed = await this.run(['ls-tree', '--name-only', ref, '--', 'status/policies/'], 'git.command', 'list the status files');
+      const otherPolicies = listed
+        .split('\n')
+        .map((path) => /^status\/policies\/(.+)\.yaml$/.exec(path.trim())?.[1])
+        .filter((name): name is string => name !== undefined && name !== filter.policy);
+      return filterAudit(parseAuditLog(out), { ...filter, otherPolicies });
+    }
     return filterAudit(parseAuditLog(out), filter);
   }
 

@@ -39,6 +39,16 @@ describe('parseAction and filterAudit', () => {
     expect(filterAudit(entries, { restore: 'rollback' }).map((e) => e.actions)).toEqual([[{ verb: 'restore', object: 'rollback', result: 'Completed' }]]);
     expect(filterAudit(entries, {}).length).toBe(3);
   });
+
+  it('leaves a backup to the longest policy name that fits it', () => {
+    const entry = (commit: string, actions: string[]): AuditEntry => ({ commit, date: '', author: 'cairn', subject: '', actions: actions.map(parseAction) });
+    const entries = [entry('c1', ['backup kcm-nightly-20261121060000 Completed', 'backup kcm-20261121060000 Completed', 'policy kcm-nightly invalid'])];
+    const objects = (f: Parameters<typeof filterAudit>[1]) => filterAudit(entries, f).flatMap((e) => e.actions.map((a) => a.object));
+    expect(objects({ policy: 'kcm', otherPolicies: ['kcm-nightly', 'web'] })).toEqual(['kcm-20261121060000']);
+    expect(objects({ policy: 'kcm-nightly', otherPolicies: ['kcm'] })).toEqual(['kcm-nightly-20261121060000', 'kcm-nightly']);
+    // Without the other names the prefix is all there is to go by.
+    expect(objects({ policy: 'kcm' })).toEqual(['kcm-nightly-20261121060000', 'kcm-20261121060000', 'kcm-nightly']);
+  });
 });
 
 describe('PolicyRepo.audit', () => {
@@ -96,5 +106,28 @@ describe('PolicyRepo.audit', () => {
     expect(restore.map((e) => e.revision)).toEqual([revisions[2]]);
     expect(await repo.audit({ limit: 2 })).toHaveLength(2);
     expect(await repo.audit({ policy: 'nothing-here' })).toEqual([]);
+  });
+});
+
+describe('PolicyRepo.audit with policies whose names extend one another', () => {
+  it('tells kcm from kcm-nightly by the status files at the remote branch', async () => {
+    const t = tempRoot();
+    try {
+      const remote = makeRemote(t.root, { 'policies/kcm.yaml': 'kind: BackupPolicy\n' });
+      const repo = await openPolicyRepo({ url: remote.bare, workdir: join(t.root, 'cairn') });
+      const { sourceRevision } = await repo.sync();
+      const actions = ['backup kcm-20261121060000 Completed', 'backup kcm-nightly-20261121060000 Completed'];
+      await repo.commitStatus({
+        files: { 'status/policies/kcm.yaml': 'a\n', 'status/policies/kcm-nightly.yaml': 'b\n' },
+        subject: 'cairn: 2 backups completed',
+        body: actions,
+        trailers: [['Cairn-Revision', sourceRevision], ...actions.map((a): [string, string] => ['Cairn-Action', a])],
+      });
+      const objects = async (policy: string) => (await repo.audit({ policy })).flatMap((e) => e.actions.map((a) => a.object));
+      expect(await objects('kcm')).toEqual(['kcm-20261121060000']);
+      expect(await objects('kcm-nightly')).toEqual(['kcm-nightly-20261121060000']);
+    } finally {
+      t.cleanup();
+    }
   });
 });

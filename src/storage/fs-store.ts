@@ -1,7 +1,7 @@
 // Filesystem provider: a directory (local disk, NFS mount). Every write is atomic —
 // temporary file, fsync, rename, fsync of the directory — so a reader never sees half an object.
 import { createWriteStream } from 'node:fs';
-import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
@@ -44,31 +44,44 @@ export class FilesystemObjectStore implements ObjectStore {
     return join(dirname(target), `${TEMP_MARK}${randomBytes(6).toString('hex')}`);
   }
 
+  /** Creates a new temporary file next to the target (and its directory). */
+  private async openTemp(target: string): Promise<{ tmp: string; fh: FileHandle }> {
+    const tmp = this.tempPath(target);
+    for (let attempt = 1; ; attempt++) {
+      await mkdir(dirname(target), { recursive: true });
+      try {
+        return { tmp, fh: await open(tmp, 'wx') };
+      } catch (err) {
+        // A delete pruning the then-empty directory can land between mkdir and open: once more.
+        if (attempt > 1 || !isCode(err, 'ENOENT')) throw err;
+      }
+    }
+  }
+
   /** Writes the object to a temporary file next to the target and fsyncs it; returns the temp path. */
   private async writeTemp(target: string, body: Buffer | Readable): Promise<string> {
-    await mkdir(dirname(target), { recursive: true });
-    const tmp = this.tempPath(target);
+    const { tmp, fh } = await this.openTemp(target);
     try {
       if (Buffer.isBuffer(body)) {
-        const fh = await open(tmp, 'wx');
-        try {
-          await fh.writeFile(body);
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
+        await fh.writeFile(body);
+        await fh.sync();
+        await fh.close();
       } else {
-        await pipeline(body, createWriteStream(tmp, { flags: 'wx' }));
-        const fh = await open(tmp, 'r+');
+        await fh.close();
+        await pipeline(body, createWriteStream(tmp, { flags: 'r+' }));
+        const again = await open(tmp, 'r+');
         try {
-          await fh.sync();
+          await again.sync();
         } finally {
-          await fh.close();
+          await again.close();
         }
       }
       return tmp;
     } catch (err) {
+      await fh.close().catch(() => undefined);
       await rm(tmp, { force: true });
+      // Leave no empty directory behind (an abandoned backup's first write, typically).
+      await this.pruneEmptyDirs(dirname(target));
       throw err;
     }
   }
@@ -156,12 +169,12 @@ export class FilesystemObjectStore implements ObjectStore {
     for (const key of keys) await this.delete(key);
   }
 
-  /** Removes directories left empty by deletes, up to the root. */
+  /** Removes directories left empty by deletes (or by a write that failed), up to the root. */
   private async pruneEmptyDirs(dir: string): Promise<void> {
     let d = dir;
     while (d.startsWith(this.root + sep)) {
       try {
-        await rm(d, { recursive: false });
+        await rmdir(d); // only ever removes an empty directory
       } catch {
         return; // not empty (or gone): stop
       }

@@ -1,6 +1,8 @@
 // One contract suite, run against both providers: the real filesystem and the real S3
 // server (Ceph radosgw) started by the global setup.
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
@@ -301,5 +303,33 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
     await store.writeRestoreResult('rollback', { phase: 'Completed', items: [{ name: 'a', outcome: 'created' }] });
     expect(await store.readRestoreResult('rollback')).toEqual({ phase: 'Completed', items: [{ name: 'a', outcome: 'created' }] });
     expect((await store.listInventory()).restores).toEqual(['rollback']);
+  });
+});
+
+describe('filesystem provider: directories', () => {
+  it('deleting a backup, or a write that fails, leaves no empty directory behind', async () => {
+    const fsCase = providers.find((p) => p.provider === 'filesystem')!;
+    const f = await fsCase.fresh();
+    const store = await openLocation(f.location, { env: f.env });
+    const root = (f.location.spec as { filesystem: { path: string } }).filesystem.path;
+    await writeBackup(store, 'kcm-a');
+    await writeBackup(store, 'kcm-b');
+    await store.deleteBackup('kcm-a');
+    expect(existsSync(join(root, 'backups', 'kcm-a'))).toBe(false);
+    expect(existsSync(join(root, 'backups', 'kcm-b', 'manifest.json'))).toBe(true);
+
+    // The first write of a backup fails mid-stream (the cluster went away, say).
+    const w = store.beginBackup('kcm-c');
+    let sent = false;
+    const failing = new Readable({
+      read() {
+        if (sent) this.destroy(new Error('the cluster went away'));
+        else this.push(randomBytes(64 * 1024));
+        sent = true;
+      },
+    });
+    await expect(w.writeResources(failing)).rejects.toThrow(/went away/);
+    expect(existsSync(join(root, 'backups', 'kcm-c'))).toBe(false);
+    expect(readdirSync(join(root, 'backups')).sort()).toEqual(['kcm-b']);
   });
 });

@@ -33,6 +33,8 @@ export interface Request {
   query?: Record<string, string | number | undefined>;
   body?: unknown;
   contentType?: string;
+  /** Accept header; default application/json. */
+  accept?: string;
   target: RequestTarget;
   signal?: AbortSignal;
 }
@@ -172,7 +174,7 @@ export class Transport {
 
   private async once(agent: http.Agent, req: Request, payload: Buffer | undefined): Promise<Response & { retryAfter?: string }> {
     const creds = this.fixedCredentials ?? (await this.freshCredentials());
-    const headers: Record<string, string> = { accept: 'application/json', ...creds.headers };
+    const headers: Record<string, string> = { accept: req.accept ?? 'application/json', ...creds.headers };
     if (payload) {
       headers['content-type'] = req.contentType ?? 'application/json';
       headers['content-length'] = String(payload.length);

@@ -207,3 +207,31 @@ describe('object verbs', () => {
     expect((err as Error).message).toContain('Not_Valid');
   });
 });
+
+describe('discovery: aggregated and classic', () => {
+  it('finds the same resources with two requests as with one per group version on an older server', async () => {
+    const seed: KubeObject[] = [widgetCrd];
+    const current = await startSimulator({ objects: seed, crdEstablishDelayMs: 0 });
+    const older = await startSimulator({ objects: seed, crdEstablishDelayMs: 0, legacyDiscovery: true });
+    try {
+      const a = await connectCluster({ kubeconfigYaml: current.kubeconfig() });
+      const b = await connectCluster({ kubeconfigYaml: older.kubeconfig() });
+      current.resetStats();
+      older.resetStats();
+      const viaAggregated = await a.discovery();
+      const viaClassic = await b.discovery();
+      expect(current.stats.byVerb.discovery).toBe(2);
+      expect(older.stats.byVerb.discovery).toBeGreaterThan(10);
+      expect(viaAggregated.failed).toEqual([]);
+      expect(viaAggregated.resources).toEqual(viaClassic.resources);
+      // The custom resource at its preferred (storage) version, subresources left out.
+      expect(viaAggregated.resources.find((r) => r.groupResource === 'widgets.example.com')).toMatchObject({ version: 'v1', kind: 'Widget', namespaced: true });
+      expect(viaAggregated.resources.some((r) => r.resource.includes('/'))).toBe(false);
+      a.close();
+      b.close();
+    } finally {
+      await current.stop();
+      await older.stop();
+    }
+  });
+});

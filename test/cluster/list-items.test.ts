@@ -139,4 +139,22 @@ describe('listItems against hand-written answers', () => {
     const err = await all(client.listItems(WIDGETS, { namespace: 'odd' })).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/each of "items" must be an object at byte 30/);
   });
+
+  it('reports a group version the server marks stale in aggregated discovery, and uses the rest', async () => {
+    const resource = (name: string, kind: string, scope: string) => ({ resource: name, responseKind: { group: '', version: 'v1', kind }, scope, verbs: ['get', 'list', 'create'] });
+    bodies.set('/api?', JSON.stringify({ kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', items: [{ metadata: {}, versions: [{ version: 'v1', resources: [resource('configmaps', 'ConfigMap', 'Namespaced')], freshness: 'Current' }] }] }));
+    bodies.set('/apis?', JSON.stringify({
+      kind: 'APIGroupDiscoveryList',
+      apiVersion: 'apidiscovery.k8s.io/v2',
+      items: [
+        { metadata: { name: 'metrics.k8s.io' }, versions: [{ version: 'v1beta1', resources: [], freshness: 'Stale' }] },
+        { metadata: { name: 'example.com' }, versions: [{ version: 'v2', resources: [{ ...resource('widgets', 'Widget', 'Namespaced'), verbs: ['get'] }] }, { version: 'v1', resources: [] }] },
+        { metadata: { name: 'other.example.com' }, versions: [{ version: 'v1', resources: [resource('gadgets', 'Gadget', 'Cluster')] }] },
+      ],
+    }));
+    const d = await client.discovery();
+    expect(d.failed).toEqual([{ groupVersion: 'metrics.k8s.io/v1beta1', error: 'the API server reports its discovery as stale' }]);
+    // widgets cannot be listed at the preferred version (v2): left out, like any resource without list.
+    expect(d.resources.map((r) => `${r.groupResource} ${r.version} ${r.namespaced}`)).toEqual(['configmaps v1 true', 'gadgets.other.example.com v1 false']);
+  });
 });

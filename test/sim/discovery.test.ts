@@ -89,3 +89,41 @@ describe('discovery', () => {
     expect(health).toMatchObject({ status: 200, body: 'ok' });
   });
 });
+
+describe('aggregated discovery (apidiscovery.k8s.io/v2)', () => {
+  const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json';
+
+  it('answers /api and /apis in one document each when the client asks for it', async () => {
+    const apis = await h.raw('GET', '/apis', undefined, { accept: AGGREGATED });
+    expect(apis.status).toBe(200);
+    expect(apis.headers.get('content-type')).toBe('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+    expect(apis.body).toMatchObject({ kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2' });
+    const apps = apis.body.items.find((i: any) => i.metadata.name === 'apps');
+    expect(apps.versions[0]).toMatchObject({ version: 'v1', freshness: 'Current' });
+    const deployments = apps.versions[0].resources.find((r: any) => r.resource === 'deployments');
+    expect(deployments).toMatchObject({ responseKind: { group: 'apps', version: 'v1', kind: 'Deployment' }, scope: 'Namespaced', singularResource: 'deployment' });
+    expect(deployments.subresources.map((s: any) => s.subresource)).toEqual(expect.arrayContaining(['scale', 'status']));
+    expect(apis.body.items.some((i: any) => i.metadata.name === undefined)).toBe(false); // the core group is at /api
+
+    const api = await h.raw('GET', '/api', undefined, { accept: AGGREGATED });
+    expect(api.body.items).toHaveLength(1);
+    expect(api.body.items[0].metadata).toEqual({});
+    const core = api.body.items[0].versions[0];
+    expect(core.version).toBe('v1');
+    expect(core.resources.find((r: any) => r.resource === 'nodes')).toMatchObject({ scope: 'Cluster', responseKind: { kind: 'Node' } });
+    // Subresources are nested, never listed as resources of their own.
+    expect(core.resources.some((r: any) => r.resource.includes('/'))).toBe(false);
+  });
+
+  it('answers the classic documents to a plain JSON request, and always when started as a pre-1.26 server', async () => {
+    expect((await h.raw('GET', '/apis', undefined, { accept: 'application/json' })).body.kind).toBe('APIGroupList');
+    const old = await harness({ legacyDiscovery: true });
+    try {
+      const apis = await old.raw('GET', '/apis', undefined, { accept: AGGREGATED });
+      expect(apis.body.kind).toBe('APIGroupList');
+      expect(apis.headers.get('content-type')).toBe('application/json');
+    } finally {
+      await old.sim.stop();
+    }
+  });
+});

@@ -41,6 +41,8 @@ export interface SimulatorOptions {
   crdEstablishDelayMs?: number;
   /** Commit latency added to the answer of every committed write, in ms (default 0: none). */
   writeLatencyMs?: number;
+  /** Answer discovery like an apiserver before 1.26: no aggregated discovery (default false). */
+  legacyDiscovery?: boolean;
 }
 
 export interface Simulator {
@@ -100,7 +102,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const sim = {
     faults: opts.faults ?? {},
   } as Simulator;
-  const server = new SimServer(api, () => sim.faults, writeLatencyMs);
+  const server = new SimServer(api, () => sim.faults, writeLatencyMs, opts.legacyDiscovery ?? false);
   await new Promise<void>((resolve, reject) => {
     server.http.once('error', reject);
     server.http.listen(opts.port ?? 0, '127.0.0.1', () => {

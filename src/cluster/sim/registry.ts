@@ -162,4 +162,39 @@ export class Registry {
     }
     return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
   }
+
+  /**
+   * Aggregated discovery (apidiscovery.k8s.io/v2 APIGroupDiscoveryList, Kubernetes >= 1.26):
+   * every group with every version in preference order and its resources, subresources nested,
+   * in one document — for /api (`core`: the legacy group) or /apis (every named group).
+   */
+  aggregatedDiscovery(core: boolean): Record<string, unknown> {
+    const groups = core ? [''] : [...this.groups.keys()].filter((g) => g !== '');
+    const items = groups.map((group) => ({
+      metadata: group ? { name: group } : {},
+      versions: (this.groups.get(group) ?? []).map((version) => ({
+        version,
+        resources: [...(this.byGroupVersion.get(gvKey(group, version))?.values() ?? [])].map((def) => ({
+          resource: def.resource,
+          responseKind: { group, version, kind: def.kind },
+          scope: def.namespaced ? 'Namespaced' : 'Cluster',
+          singularResource: def.singular,
+          verbs: def.verbs,
+          ...(def.shortNames.length ? { shortNames: def.shortNames } : {}),
+          ...(def.categories ? { categories: def.categories } : {}),
+          ...(def.subresources.length
+            ? {
+                subresources: def.subresources.map((sub) => ({
+                  subresource: sub,
+                  responseKind: SUBRESOURCE_KIND[sub] ?? { group, version, kind: def.kind },
+                  verbs: SUBRESOURCE_VERBS[sub] ?? ['get'],
+                })),
+              }
+            : {}),
+        })),
+        freshness: 'Current',
+      })),
+    }));
+    return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
+  }
 }

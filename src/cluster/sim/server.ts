@@ -25,6 +25,7 @@ export const SERVER_VERSION = {
 };
 
 const MAX_BODY = 3 * 1024 * 1024;
+const AGGREGATED_CONTENT_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 
 export interface Stats {
   reads: number;
@@ -60,6 +61,7 @@ export class SimServer {
     readonly api: ClusterApi,
     readonly faults: () => Faults,
     readonly writeLatencyMs = 0,
+    readonly legacyDiscovery = false,
   ) {
     this.http = createServer((req, res) => {
       this.handle(req, res).catch((err) => this.send(res, statusReply(toStatusError(err))));
@@ -117,6 +119,17 @@ export class SimServer {
 
   // ---- routing -------------------------------------------------------------------------
 
+  /**
+   * Whether the client asks for aggregated discovery (as client-go does: the aggregated media
+   * type first, plain JSON as the fallback). A simulator started with legacyDiscovery answers
+   * like an apiserver before 1.26.
+   */
+  private wantsAggregated(req: IncomingMessage): boolean {
+    if (this.legacyDiscovery) return false;
+    const accept = String(req.headers.accept ?? '');
+    return accept.split(',').some((t) => /as=APIGroupDiscoveryList/.test(t) && /g=apidiscovery\.k8s\.io/.test(t) && /v=v2(beta1)?\b/.test(t));
+  }
+
   private route(req: IncomingMessage, url: URL): Routed {
     const method = req.method ?? 'GET';
     const segs = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -125,17 +138,27 @@ export class SimServer {
       if (method !== 'GET') throw errors.methodNotAllowed(`${method} is not allowed on ${url.pathname}; discovery endpoints are read-only`);
       return { verb: 'discovery', run: () => ({ status: 200, body: body() }) };
     };
+    const aggregated = (body: () => unknown): Routed => {
+      const routed = discovery(body);
+      return { ...routed, run: () => ({ ...routed.run(), headers: { 'Content-Type': AGGREGATED_CONTENT_TYPE } }) };
+    };
 
     if (segs.length === 0) return discovery(() => ({ paths: ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/readyz', '/version'] }));
     if (segs.length === 1 && ['healthz', 'livez', 'readyz'].includes(segs[0])) return discovery(() => 'ok');
     if (segs.length === 1 && segs[0] === 'version') return discovery(() => SERVER_VERSION);
     if (segs[0] === 'api') {
-      if (segs.length === 1) return discovery(() => api.registry.apiVersions(req.headers.host ?? '127.0.0.1'));
+      if (segs.length === 1) {
+        if (this.wantsAggregated(req)) return aggregated(() => api.registry.aggregatedDiscovery(true));
+        return discovery(() => api.registry.apiVersions(req.headers.host ?? '127.0.0.1'));
+      }
       if (segs[1] !== 'v1') throw errors.pathNotFound(url.pathname);
       return this.routeResource(req, url, method, '', 'v1', segs.slice(2), discovery);
     }
     if (segs[0] === 'apis') {
-      if (segs.length === 1) return discovery(() => api.registry.apiGroupList());
+      if (segs.length === 1) {
+        if (this.wantsAggregated(req)) return aggregated(() => api.registry.aggregatedDiscovery(false));
+        return discovery(() => api.registry.apiGroupList());
+      }
       if (segs.length === 2) {
         if (!api.registry.hasGroup(segs[1])) throw errors.pathNotFound(url.pathname);
         return discovery(() => api.registry.apiGroupDoc(segs[1]));

@@ -58,6 +58,8 @@ export interface ClusterClient {
   get(res: ResourceRef, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   create(res: ResourceRef, obj: KubeObject): Promise<KubeObject>;
   replace(res: ResourceRef, obj: KubeObject): Promise<KubeObject>;
+  /** PUT on the status subresource (obj carries the resourceVersion to update from). */
+  replaceStatus(res: ResourceRef, obj: KubeObject): Promise<KubeObject>;
   patch(res: ResourceRef, namespace: string | undefined, name: string, patch: unknown, type: 'merge' | 'json'): Promise<KubeObject>;
   /** false when the object was already gone. */
   delete(res: ResourceRef, namespace: string | undefined, name: string): Promise<boolean>;
@@ -240,6 +242,18 @@ export class KubeClusterClient implements ClusterClient {
     const ns = obj.metadata.namespace;
     const name = obj.metadata.name;
     const r = await this.transport.request({ method: 'PUT', path: resourcePath(res, ns, name), body: obj, target: { verb: 'update', resource: nameOf(res), namespace: ns, name } });
+    return JSON.parse(r.body.toString('utf8')) as KubeObject;
+  }
+
+  async replaceStatus(res: ResourceRef, obj: KubeObject): Promise<KubeObject> {
+    const ns = obj.metadata.namespace;
+    const name = obj.metadata.name;
+    const r = await this.transport.request({
+      method: 'PUT',
+      path: `${resourcePath(res, ns, name)}/status`,
+      body: obj,
+      target: { verb: 'update', resource: `${nameOf(res)}/status`, namespace: ns, name },
+    });
     return JSON.parse(r.body.toString('utf8')) as KubeObject;
   }
 

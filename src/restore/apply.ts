@@ -141,7 +141,8 @@ async function planItem(item: RestoreItem, ref: ResourceRef, ctx: StepContext, r
 async function writeItem(item: RestoreItem, ref: ResourceRef, ctx: StepContext, result: RestoreItemResult): Promise<RestoreItemResult> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await ctx.client.create(ref, item.object);
+      const created = await ctx.client.create(ref, item.object);
+      await restoreStatus(item, ref, created, ctx);
       return { ...result, action: 'created' };
     } catch (err) {
       if (!(err instanceof ClusterError && err.code === 'cluster.alreadyExists')) throw err;
@@ -170,6 +171,31 @@ async function updateExisting(
   }
   const patch = createMergePatch(current as Record<string, unknown>, item.object as Record<string, unknown>);
   if (!patch) return { ...result, action: 'unchanged', differs: false };
-  await ctx.client.patch(ref, item.namespace, item.name, patch, 'merge');
+  const patched = await ctx.client.patch(ref, item.namespace, item.name, patch, 'merge');
+  await restoreStatus(item, ref, patched, ctx);
   return { ...result, action: 'updated', differs: true, diff: fieldDiff(current, item.object) };
+}
+
+/**
+ * With restoreStatus, writes the backed-up status through the status subresource: where a
+ * resource has one, the apiserver ignores status in a create or update of the object itself.
+ * A resource without one (404) kept the status with the object already.
+ */
+async function restoreStatus(item: RestoreItem, ref: ResourceRef, written: KubeObject, ctx: StepContext): Promise<void> {
+  const status = (item.object as { status?: unknown }).status;
+  if (!ctx.prepare.restoreStatus || status === undefined || deepEqual((written as { status?: unknown }).status, status)) return;
+  let current = written;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.client.replaceStatus(ref, { ...current, status });
+      return;
+    } catch (err) {
+      if (err instanceof ClusterError && err.code === 'cluster.notFound') return;
+      // A controller updated the object in between: once more from what is there now.
+      if (!(err instanceof ClusterError && err.code === 'cluster.conflict') || attempt > 1) throw err;
+      const live = await ctx.client.get(ref, item.namespace, item.name);
+      if (!live) throw err;
+      current = live;
+    }
+  }
 }

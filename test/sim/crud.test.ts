@@ -291,6 +291,32 @@ describe('what the simulator does not support', () => {
   });
 });
 
+describe('the status subresource', () => {
+  const path = '/apis/apps/v1/namespaces/work/deployments/api/status';
+
+  it('PATCH and PUT change the status only, with the resourceVersion precondition of an update', async () => {
+    const before = (await h.raw('GET', path)).body;
+    const patched = await h.raw('PATCH', path, { status: { observedGeneration: 99 }, spec: { replicas: 7 } }, { 'content-type': 'application/merge-patch+json' });
+    expect(patched.status).toBe(200);
+    expect(patched.body.status).toMatchObject({ observedGeneration: 99, replicas: before.status.replicas });
+    expect(patched.body.spec.replicas).toBe(before.spec.replicas); // the spec part of the patch is ignored
+    expect(Number(patched.body.metadata.resourceVersion)).toBeGreaterThan(Number(before.metadata.resourceVersion));
+    expect(patched.body.metadata.generation).toBe(before.metadata.generation);
+
+    const stale = await h.raw('PUT', path, { ...before, status: { replicas: 1 } });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ kind: 'Status', reason: 'Conflict' });
+    const put = await h.raw('PUT', path, { ...patched.body, status: { replicas: 1 } });
+    expect(put.status).toBe(200);
+    expect(put.body.status).toEqual({ replicas: 1 });
+  });
+
+  it('is not served for a resource without one', async () => {
+    const res = await h.raw('PUT', '/api/v1/namespaces/work/configmaps/settings/status', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' } });
+    expect(res.status).toBe(404);
+  });
+});
+
 describe('decoding checks of ConfigMaps and Secrets', () => {
   it('rejects non-base64 Secret data and non-string ConfigMap data with 400', async () => {
     const secret = await h.raw('POST', '/api/v1/namespaces/work/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'plain' }, data: { password: 'not base64!' } });

@@ -179,6 +179,40 @@ export class ClusterApi {
     return this.replace(t, checkBody(patched, def, t.apiVersion), opts);
   }
 
+  /**
+   * PUT on the status subresource: only the status changes (metadata and spec stay as stored),
+   * with the resourceVersion precondition of an update, as the apiserver's status strategy does.
+   */
+  updateStatus(t: Target, body: unknown, opts: WriteOptions): Obj {
+    const { def } = t;
+    const table = this.store.table(def.groupResource);
+    const key = objectKey(t.namespace, t.name!);
+    const old = table.get(key);
+    if (!old) throw errors.notFound(def.group, def.resource, t.name!);
+    const obj = checkBody(body, def, t.apiVersion);
+    if (obj.metadata.name !== undefined && obj.metadata.name !== t.name) {
+      throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${t.name})`);
+    }
+    const rv = obj.metadata.resourceVersion;
+    if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion) throw errors.conflict(def.group, def.resource, t.name!);
+    const next = structuredClone(old) as Obj;
+    if (obj.status === undefined) delete next.status;
+    else next.status = obj.status;
+    stampUpdate(next, old, def, opts.dryRun ? old.metadata.resourceVersion : this.store.nextResourceVersion(), opts.manager);
+    if (opts.dryRun) return this.present(t, next as StoredObject, false);
+    table.put(key, next as StoredObject);
+    return this.present(t, next as StoredObject, false);
+  }
+
+  /** PATCH on the status subresource: the patch applies to the whole object, only its status is kept. */
+  patchStatus(t: Target, body: unknown, contentType: string, opts: WriteOptions): Obj {
+    const { def } = t;
+    const current = this.store.table(def.groupResource).get(objectKey(t.namespace, t.name!));
+    if (!current) throw errors.notFound(def.group, def.resource, t.name!);
+    const patched = applyPatch(this.present(t, current, false), body, contentType, { kind: def.kind, name: t.name! });
+    return this.updateStatus(t, patched, opts);
+  }
+
   /** The common end of update and patch: preconditions, server fields, type rules, store. */
   private replace(t: Target, obj: Obj, opts: WriteOptions): Obj {
     const { def } = t;

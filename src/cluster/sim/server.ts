@@ -197,7 +197,33 @@ export class SimServer {
 
     if (subresource !== undefined) {
       if (!def.subresources.includes(subresource)) throw errors.pathNotFound(url.pathname);
-      if (method === 'GET' && subresource === 'status') return { verb: 'get', target, run: () => ({ status: 200, body: this.api.get(target) }) };
+      if (subresource === 'status' && name !== undefined) {
+        if (method === 'GET') return { verb: 'get', target, run: () => ({ status: 200, body: this.api.get(target) }) };
+        if (method === 'PUT') {
+          return {
+            verb: 'update',
+            target,
+            run: async () => {
+              const body = await readBody(req, false);
+              const opts = writeOptions(req, q);
+              return { status: 200, body: this.api.updateStatus(target, body, opts), commits: !opts.dryRun };
+            },
+          };
+        }
+        if (method === 'PATCH') {
+          return {
+            verb: 'patch',
+            target,
+            run: async () => {
+              const contentType = req.headers['content-type'] ?? '';
+              assertPatchType(contentType);
+              const body = await readBody(req, false, true);
+              const opts = writeOptions(req, q);
+              return { status: 200, body: this.api.patchStatus(target, body, contentType, opts), commits: !opts.dryRun };
+            },
+          };
+        }
+      }
       throw errors.methodNotAllowed(
         `${method} on the ${resource}/${subresource} subresource is not supported by the cairn Kubernetes simulator (it serves the main resource only)`,
       );

@@ -195,34 +195,34 @@ export class SimServer {
     const target: Target = { def, apiVersion: apiVersionOf(group, version), namespace, name };
     const q = url.searchParams;
 
+    // PUT and PATCH read their body the same way on the object and on its status subresource.
+    const updateWith = (write: (body: unknown, opts: WriteOptions) => Obj): Routed => ({
+      verb: 'update',
+      target,
+      run: async () => {
+        const body = await readBody(req, false);
+        const opts = writeOptions(req, q);
+        return { status: 200, body: write(body, opts), commits: !opts.dryRun };
+      },
+    });
+    const patchWith = (write: (body: unknown, contentType: string, opts: WriteOptions) => Obj): Routed => ({
+      verb: 'patch',
+      target,
+      run: async () => {
+        const contentType = req.headers['content-type'] ?? '';
+        assertPatchType(contentType);
+        const body = await readBody(req, false, true);
+        const opts = writeOptions(req, q);
+        return { status: 200, body: write(body, contentType, opts), commits: !opts.dryRun };
+      },
+    });
+
     if (subresource !== undefined) {
       if (!def.subresources.includes(subresource)) throw errors.pathNotFound(url.pathname);
       if (subresource === 'status' && name !== undefined) {
         if (method === 'GET') return { verb: 'get', target, run: () => ({ status: 200, body: this.api.get(target) }) };
-        if (method === 'PUT') {
-          return {
-            verb: 'update',
-            target,
-            run: async () => {
-              const body = await readBody(req, false);
-              const opts = writeOptions(req, q);
-              return { status: 200, body: this.api.updateStatus(target, body, opts), commits: !opts.dryRun };
-            },
-          };
-        }
-        if (method === 'PATCH') {
-          return {
-            verb: 'patch',
-            target,
-            run: async () => {
-              const contentType = req.headers['content-type'] ?? '';
-              assertPatchType(contentType);
-              const body = await readBody(req, false, true);
-              const opts = writeOptions(req, q);
-              return { status: 200, body: this.api.patchStatus(target, body, contentType, opts), commits: !opts.dryRun };
-            },
-          };
-        }
+        if (method === 'PUT') return updateWith((body, opts) => this.api.updateStatus(target, body, opts));
+        if (method === 'PATCH') return patchWith((body, contentType, opts) => this.api.patchStatus(target, body, contentType, opts));
       }
       throw errors.methodNotAllowed(
         `${method} on the ${resource}/${subresource} subresource is not supported by the cairn Kubernetes simulator (it serves the main resource only)`,
@@ -277,28 +277,10 @@ export class SimServer {
         return { verb: 'get', target, run: () => ({ status: 200, body: this.api.get(target) }) };
       case 'PUT':
         allow('update');
-        return {
-          verb: 'update',
-          target,
-          run: async () => {
-            const body = await readBody(req, false);
-            const opts = writeOptions(req, q);
-            return { status: 200, body: this.api.update(target, body, opts), commits: !opts.dryRun };
-          },
-        };
+        return updateWith((body, opts) => this.api.update(target, body, opts));
       case 'PATCH':
         allow('patch');
-        return {
-          verb: 'patch',
-          target,
-          run: async () => {
-            const contentType = req.headers['content-type'] ?? '';
-            assertPatchType(contentType);
-            const body = await readBody(req, false, true);
-            const opts = writeOptions(req, q);
-            return { status: 200, body: this.api.patch(target, body, contentType, opts), commits: !opts.dryRun };
-          },
-        };
+        return patchWith((body, contentType, opts) => this.api.patch(target, body, contentType, opts));
       case 'DELETE':
         allow('delete');
         return {

@@ -130,12 +130,13 @@ function fromAggregated(doc: APIGroupDiscoveryList, resources: ApiResource[], fa
     }
     for (const r of preferred.resources ?? []) {
       const verbs = r.verbs ?? [];
-      if (!verbs.includes('list') || !r.responseKind?.kind) continue;
+      if (!verbs.includes('list')) continue;
       resources.push({
         group,
         version: preferred.version,
         resource: r.resource,
-        kind: r.responseKind.kind,
+        // Never drop a listable resource over a missing kind: its objects carry their own.
+        kind: r.responseKind?.kind ?? '',
         namespaced: r.scope === 'Namespaced',
         verbs,
         groupResource: groupResourceOf(group, r.resource),

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
 import type { KubeObject } from '../../src/cluster/types.ts';
 import { git, humanCommit, makeRemote, nonFastForwards, type Remote } from '../git/helpers.ts';
-import { LOCAL_LOCATION, startSampleCluster } from './fixtures.ts';
+import { LOCAL_LOCATION, useSampleCluster } from './fixtures.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const NOW = '2026-11-21T06:00:00Z';
@@ -91,15 +91,7 @@ function backupDirs(storage: string): Map<string, string[]> {
 
 let root: string;
 let kubeconfig: string;
-let stop: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  ({ root, kubeconfig, stop } = await startSampleCluster());
-});
-
-afterAll(async () => {
-  await stop?.();
-});
+useSampleCluster((c) => ({ root, kubeconfig } = c));
 
 describe('cairn plan, reconcile --once and audit', () => {
   let remote: Remote;

@@ -2,6 +2,7 @@
 // in a fresh temporary folder, the filesystem BackupLocation most of them use, and reading a
 // status file from a remote's HEAD.
 import { join, resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { parse } from 'yaml';
 import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
 import { git, tempRoot, type Remote } from '../git/helpers.ts';
@@ -26,7 +27,7 @@ export interface SampleCluster {
 }
 
 /** The simulator seeded from samples/cluster, and a kubeconfig for it under a new temporary root. */
-export async function startSampleCluster(): Promise<SampleCluster> {
+async function startSampleCluster(): Promise<SampleCluster> {
   const { root, cleanup } = tempRoot();
   const sim = await startSimulator({ seedDir: join(REPO_ROOT, 'samples/cluster') });
   const kubeconfig = join(root, 'kubeconfig.yaml');
@@ -40,6 +41,18 @@ export async function startSampleCluster(): Promise<SampleCluster> {
       cleanup();
     },
   };
+}
+
+/** Starts the sample cluster before the file's tests (handing it to `onStart`) and stops it after them. */
+export function useSampleCluster(onStart: (cluster: SampleCluster) => void): void {
+  let cluster: SampleCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startSampleCluster();
+    onStart(cluster);
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
 }
 
 /** A status file as committed at the remote's HEAD. */

@@ -1,14 +1,14 @@
 // The reconciler across the life of its objects, through real parts (a bare Git repository,
 // filesystem storage, the API simulator): a policy file removed under Retain and under Delete,
 // a human push racing a tick, and RestoreRequests — run once, edited afterwards, and dry runs.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Simulator } from '../../src/cluster/sim/index.ts';
 import { engineConfig, type EngineConfig } from '../../src/engine/config.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { git, head, humanCommit, isAncestor, makeRemote, nonFastForwards } from '../git/helpers.ts';
-import { LOCAL_LOCATION, startSampleCluster, statusOf } from './fixtures.ts';
+import { LOCAL_LOCATION, statusOf, useSampleCluster } from './fixtures.ts';
 
 const LOCATION = LOCAL_LOCATION;
 
@@ -37,15 +37,7 @@ ${extra}`;
 let sim: Simulator;
 let root: string;
 let kubeconfig: string;
-let stop: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  ({ sim, root, kubeconfig, stop } = await startSampleCluster());
-});
-
-afterAll(async () => {
-  await stop?.();
-});
+useSampleCluster((c) => ({ sim, root, kubeconfig } = c));
 
 function setup(name: string, files: Record<string, string>, extra: Partial<EngineConfig> = {}) {
   const remote = makeRemote(root, files, { name });

@@ -1,7 +1,7 @@
 // One reconcile tick end to end against the real S3 server of the tests (radosgw, started by the
 // global setup): the backup lands in the bucket and verifies, and the credentials — handed to the
 // engine only through its environment — appear nowhere in Git or in the stored metadata.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -11,19 +11,11 @@ import { Engine } from '../../src/engine/engine.ts';
 import { openLocation } from '../../src/storage/index.ts';
 import { git, makeRemote } from '../git/helpers.ts';
 import { freshBucket, s3Client } from '../support/s3.ts';
-import { startSampleCluster } from './fixtures.ts';
+import { useSampleCluster } from './fixtures.ts';
 
 let root: string;
 let kubeconfig: string;
-let stop: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  ({ root, kubeconfig, stop } = await startSampleCluster());
-});
-
-afterAll(async () => {
-  await stop?.();
-});
+useSampleCluster((c) => ({ root, kubeconfig } = c));
 
 async function readObject(bucket: string, key: string): Promise<Buffer> {
   const chunks: Buffer[] = [];

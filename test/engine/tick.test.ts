@@ -1,13 +1,13 @@
 // End to end through real parts: a bare Git repository on disk, filesystem storage, the API
 // simulator spoken to by the unchanged client. The clock is the only thing the test controls.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { engineConfig } from '../../src/engine/config.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { git, humanCommit, makeRemote, type Remote } from '../git/helpers.ts';
-import { LOCAL_LOCATION, startSampleCluster, statusOf } from './fixtures.ts';
+import { LOCAL_LOCATION, statusOf, useSampleCluster } from './fixtures.ts';
 
 const LOCATION = LOCAL_LOCATION;
 
@@ -25,15 +25,7 @@ spec:
 
 let root: string;
 let kubeconfig: string;
-let stop: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  ({ root, kubeconfig, stop } = await startSampleCluster());
-});
-
-afterAll(async () => {
-  await stop?.();
-});
+useSampleCluster((c) => ({ root, kubeconfig } = c));
 
 function setup(name: string, files: Record<string, string>, extra: { maxDeletionsPerTick?: number } = {}) {
   const remote = makeRemote(root, files, { name });

@@ -1,5 +1,5 @@
 // The resources archive: items as JSON files in a tar (Velero's layout, storage/layout.itemPath),
-// gzipped, produced as a stream. Items (their bytes as listed, or serialized) are framed
+// gzipped, produced as a stream. Items (their bytes as listed) are framed
 // (tar.ts) straight into a batch buffer, and full batches go to gzip, which compresses several
 // at once on the thread pool (parallel-gzip.ts). A producer waits (`backpressure`) while gzip
 // has as many batches as it works on at once, so memory stays at a few batches whatever the
@@ -54,27 +54,26 @@ export class ArchiveWriter {
   }
 
   /**
-   * Archives one object; false when the same path was already archived (listed twice). With
-   * `json` (its document as the server sent it: head, then body) those bytes are archived;
-   * without it the object is serialized.
+   * Archives one object; false when the same path was already archived (listed twice). `json`
+   * is its document as the server sent it (head, then body: ClusterClient.listItems); `obj`
+   * names it and fills its index row.
    */
-  add(groupResource: string, obj: KubeObject, json?: { head: string; body: Buffer }): boolean {
+  add(groupResource: string, obj: KubeObject, json: { head: string; body: Buffer }): boolean {
     if (this.failure) throw this.failure;
     const { name, namespace } = obj.metadata;
     const path = itemPath(groupResource, namespace || undefined, name);
     if (this.paths.has(path)) return false;
     this.paths.add(path);
-    const text = json ? json.head : JSON.stringify(obj);
     const head = this.framer.headerSize(path);
-    // UTF-8 takes at most 3 bytes per UTF-16 unit; header + body + padding must fit the batch.
-    const room = head + text.length * 3 + (json ? json.body.length : 0) + BLOCK;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; header + document + padding must fit the batch.
+    const room = head + json.head.length * 3 + json.body.length + BLOCK;
     if (this.used + room > this.batch.length) {
       this.flush();
       if (room > this.batch.length) this.batch = Buffer.allocUnsafe(room);
     }
     const at = this.used + head;
-    let size = text.length === 0 ? 0 : this.batch.write(text, at, 'utf8');
-    if (json) size += json.body.copy(this.batch, at + size);
+    let size = json.head.length === 0 ? 0 : this.batch.write(json.head, at, 'utf8');
+    size += json.body.copy(this.batch, at + size);
     const body = this.batch.subarray(at, at + size);
     this.framer.writeHeader(this.batch, this.used, path, size);
     this.used = this.framer.pad(this.batch, at + size, size);

@@ -139,7 +139,7 @@ export class KubeClusterClient implements ClusterClient {
     const heads = {
       both: `{"apiVersion":${JSON.stringify(apiVersion)}${kind ? `,"kind":${JSON.stringify(kind)}` : ''}`,
       apiVersion: `{"apiVersion":${JSON.stringify(apiVersion)}`,
-      kind: kind ? `{"kind":${JSON.stringify(kind)}` : '{',
+      kind: kind ? `{"kind":${JSON.stringify(kind)}` : '', // nothing to add
     };
     const target = listTarget(res, opts);
     const scanOpts = { labels: opts.labels };
@@ -173,7 +173,7 @@ export class KubeClusterClient implements ClusterClient {
         }
         if (!object.apiVersion) object.apiVersion = apiVersion;
         if (!object.kind && kind) object.kind = kind;
-        if (!head || head === '{') {
+        if (!head) {
           yield { object, head: '', body: raw.subarray(it.start, it.end) };
         } else {
           const body = raw.subarray(it.start + 1, it.end); // after the item's "{"

@@ -8,6 +8,7 @@ import { hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { itemPath } from '../storage/layout.ts';
 import type { KubeObject } from '../cluster/types.ts';
+import type { IndexEntry } from '../storage/types.ts';
 import { IndexRows } from './index-rows.ts';
 import { ParallelGzip } from './parallel-gzip.ts';
 import { TAR_END, TarFramer } from './tar.ts';
@@ -26,7 +27,7 @@ export class ArchiveWriter {
   /** Uncompressed JSON bytes archived. */
   bytes = 0;
   private readonly paths = new Set<string>();
-  private batch = Buffer.allocUnsafe(BATCH_BYTES);
+  private batch = Buffer.alloc(BATCH_BYTES);
   private used = 0;
   private waiting: Promise<void> | undefined;
   private failure: Error | undefined;
@@ -58,36 +59,30 @@ export class ArchiveWriter {
    * is its document as the server sent it (head, then body: ClusterClient.listItems); `obj`
    * names it and fills its index row.
    */
-  add(groupResource: string, obj: KubeObject, json: { head: string; body: Buffer }): boolean {
+  add(groupResource: string, obj: KubeObject, json: { head: Buffer; body: Buffer }): boolean {
     if (this.failure) throw this.failure;
     const { name, namespace } = obj.metadata;
     const path = itemPath(groupResource, namespace || undefined, name);
     if (this.paths.has(path)) return false;
     this.paths.add(path);
     const head = this.framer.headerSize(path);
-    // UTF-8 takes at most 3 bytes per UTF-16 unit; header + document + padding must fit the batch.
-    const room = head + json.head.length * 3 + json.body.length + BLOCK;
+    const size = json.head.length + json.body.length;
+    const room = head + size + BLOCK;
     if (this.used + room > this.batch.length) {
       this.flush();
-      if (room > this.batch.length) this.batch = Buffer.allocUnsafe(room);
+      if (room > this.batch.length) this.batch = Buffer.alloc(room);
     }
-    const at = this.used + head;
-    let size = json.head.length === 0 ? 0 : this.batch.write(json.head, at, 'utf8');
-    size += json.body.copy(this.batch, at + size);
-    const body = this.batch.subarray(at, at + size);
-    this.framer.writeHeader(this.batch, this.used, path, size);
-    this.used = this.framer.pad(this.batch, at + size, size);
+    // Batches start zeroed, so the padding after the document is already in place.
+    const at = this.framer.writeHeader(this.batch, this.used, path, size);
+    this.batch.set(json.head, at);
+    this.batch.set(json.body, at + json.head.length);
+    this.used = at + size + ((BLOCK - (size % BLOCK)) % BLOCK);
     this.bytes += size;
-    this.index.add({
-      groupResource,
-      ...(namespace ? { namespace } : {}),
-      name,
-      path,
-      sha256: hash('sha256', body, 'hex'),
-      size,
-      apiVersion: obj.apiVersion,
-      kind: obj.kind,
-    });
+    const sha256 = hash('sha256', this.batch.subarray(at, at + size), 'hex');
+    const { apiVersion, kind } = obj;
+    // Two literal shapes rather than a spread: JSON.stringify's fast path likes plain objects.
+    const entry: IndexEntry = namespace ? { groupResource, namespace, name, path, sha256, size, apiVersion, kind } : { groupResource, name, path, sha256, size, apiVersion, kind };
+    this.index.add(entry);
     return true;
   }
 
@@ -95,7 +90,7 @@ export class ArchiveWriter {
   private flush(last = false): void {
     if (this.used === 0 && !last) return;
     const chunk = this.batch.subarray(0, this.used);
-    this.batch = Buffer.allocUnsafe(BATCH_BYTES);
+    this.batch = Buffer.alloc(BATCH_BYTES);
     this.used = 0;
     const ready = this.gzip.write(chunk, last);
     if (ready) {

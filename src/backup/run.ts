@@ -193,12 +193,14 @@ async function collect(opts: RunBackupOptions, tasks: ListTask[], archive: Archi
       // A CRD is kept by what it defines (its spec); anything else by its metadata alone.
       const full = gr === CRDS;
       const listing = opts.client.listItems(task.res, { namespace: task.namespace, labelSelector: task.labelSelector, limit: opts.pageSize, signal: opts.signal, full, labels });
-      for await (const { object, head, body } of listing) {
-        if (!keepObject(task.res, object, opts.selection, withItems)) continue;
-        if (!archive.add(gr, object, { head, body })) continue;
-        n++;
-        if (archive.backpressure) await archive.backpressure;
-        if (n % 100 === 0) report();
+      for await (const page of listing) {
+        for (const { object, head, body } of page) {
+          if (!keepObject(task.res, object, opts.selection, withItems)) continue;
+          if (!archive.add(gr, object, { head, body })) continue;
+          n++;
+          if (archive.backpressure) await archive.backpressure;
+        }
+        report();
       }
       out.listed++;
     } catch (err) {

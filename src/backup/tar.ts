@@ -108,13 +108,6 @@ export class TarFramer {
     return this.header(buf, at, path.replace(/[^\x20-\x7e]/g, '_').slice(-100), '', size, '0');
   }
 
-  /** Zero padding after a body of `size` bytes ending at `end`; returns the end of the entry. */
-  pad(buf: Buffer, end: number, size: number): number {
-    const rest = padded(size) - size;
-    buf.fill(0, end, end + rest);
-    return end + rest;
-  }
-
   /** One ustar header block; name and prefix are printable ASCII here (ustarSplit checked). */
   private header(buf: Buffer, offset: number, name: string, prefix: string, size: number, type: '0' | 'x'): number {
     this.template.copy(buf, offset);

@@ -19,14 +19,14 @@ export interface ListOptions {
 }
 
 /**
- * A listed object with its JSON document as the server sent it: `head` followed by the bytes
- * of `body`. `head` is empty, or (for list items that came without them, as built-in types
- * do) the opening brace with apiVersion and kind, `body` then starting after the item's own
- * opening brace.
+ * A listed object with its JSON document as the server sent it: the bytes of `head` followed
+ * by those of `body`. `head` is empty, or (for list items that came without them, as built-in
+ * types do) the opening brace with apiVersion and kind, `body` then starting after the item's
+ * own opening brace. Items of one list share their `head` buffers.
  */
 export interface ListedItem {
   object: KubeObject;
-  head: string;
+  head: Buffer;
   body: Buffer;
 }
 
@@ -51,9 +51,10 @@ export interface ClusterClient {
   /**
    * list() with each object's bytes as the server sent them, for archiving without serializing
    * again. Unless `full`, an object holds only apiVersion, kind and metadata name, namespace
-   * and labels: the list is read without building every object.
+   * and labels: the list is read without building every object. Yields one array per page
+   * (a thousand-object list is a few steps of iteration, not a thousand).
    */
-  listItems(res: ResourceRef, opts?: ListItemsOptions): AsyncIterable<ListedItem>;
+  listItems(res: ResourceRef, opts?: ListItemsOptions): AsyncIterable<ListedItem[]>;
   /** undefined when the object does not exist. */
   get(res: ResourceRef, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   create(res: ResourceRef, obj: KubeObject): Promise<KubeObject>;
@@ -132,23 +133,24 @@ export class KubeClusterClient implements ClusterClient {
     }
   }
 
-  async *listItems(res: ResourceRef, opts: ListItemsOptions = {}): AsyncIterable<ListedItem> {
+  async *listItems(res: ResourceRef, opts: ListItemsOptions = {}): AsyncIterable<ListedItem[]> {
     const apiVersion = apiVersionOf(res);
     const kind = res.kind;
-    // What goes before an item's own fields when the list left apiVersion/kind out.
-    const heads = {
-      both: `{"apiVersion":${JSON.stringify(apiVersion)}${kind ? `,"kind":${JSON.stringify(kind)}` : ''}`,
-      apiVersion: `{"apiVersion":${JSON.stringify(apiVersion)}`,
-      kind: kind ? `{"kind":${JSON.stringify(kind)}` : '', // nothing to add
-    };
+    // What goes before an item's own fields when the list left apiVersion/kind out: encoded
+    // once per list, with and without the comma that separates them from the item's fields.
+    const both = `{"apiVersion":${JSON.stringify(apiVersion)}${kind ? `,"kind":${JSON.stringify(kind)}` : ''}`;
+    const onlyVersion = `{"apiVersion":${JSON.stringify(apiVersion)}`;
+    const onlyKind = kind ? `{"kind":${JSON.stringify(kind)}` : ''; // nothing to add
+    const heads = (text: string) => ({ bare: Buffer.from(text), comma: Buffer.from(text ? `${text},` : '') });
+    const head = { both: heads(both), apiVersion: heads(onlyVersion), kind: heads(onlyKind), none: heads('') };
     const target = listTarget(res, opts);
     const scanOpts = { labels: opts.labels };
     // The continue token comes from the bytes before the items, so the server is already
     // preparing the next page while this one is scanned.
     const decode = (raw: Buffer) => {
-      const head = scanListHead(raw);
-      const list = head ? undefined : scanList(raw, scanOpts);
-      return { page: { raw, list }, continue: (head ?? list)?.continue };
+      const first = scanListHead(raw);
+      const list = first ? undefined : scanList(raw, scanOpts);
+      return { page: { raw, list }, continue: (first ?? list)?.continue };
     };
     for await (const page of this.pages(res, opts, decode)) {
       const raw = page.raw;
@@ -160,8 +162,10 @@ export class KubeClusterClient implements ClusterClient {
           throw notAList(target, err);
         }
       }
-      for (const it of list.items) {
-        const head = it.apiVersion === undefined ? (it.kind === undefined ? heads.both : heads.apiVersion) : it.kind === undefined ? heads.kind : '';
+      const items: ListedItem[] = new Array(list.items.length);
+      for (let i = 0; i < items.length; i++) {
+        const it = list.items[i];
+        const heads = it.apiVersion === undefined ? (it.kind === undefined ? head.both : head.apiVersion) : it.kind === undefined ? head.kind : head.none;
         let object: KubeObject;
         if (opts.full) {
           object = JSON.parse(raw.toString('utf8', it.start, it.end)) as KubeObject;
@@ -173,13 +177,14 @@ export class KubeClusterClient implements ClusterClient {
         }
         if (!object.apiVersion) object.apiVersion = apiVersion;
         if (!object.kind && kind) object.kind = kind;
-        if (!head) {
-          yield { object, head: '', body: raw.subarray(it.start, it.end) };
+        if (heads.bare.length === 0) {
+          items[i] = { object, head: heads.bare, body: raw.subarray(it.start, it.end) };
         } else {
           const body = raw.subarray(it.start + 1, it.end); // after the item's "{"
-          yield { object, head: isEmptyObjectRest(body) ? head : `${head},`, body };
+          items[i] = { object, head: isEmptyObjectRest(body) ? heads.bare : heads.comma, body };
         }
       }
+      yield items;
     }
   }
 

@@ -1,0 +1,22 @@
+// index.json.gz as backup/index-rows.ts builds it, row by row in batches: the JSON array of
+// every row, whichever batch a row fell in.
+import { describe, expect, it } from 'vitest';
+import { gunzipSync } from 'node:zlib';
+import { IndexRows } from '../../src/backup/index-rows.ts';
+import type { IndexEntry } from '../../src/storage/types.ts';
+
+const base: IndexEntry = { groupResource: 'configmaps', namespace: 'ns', name: 'cm', path: 'resources/configmaps/namespaces/ns/cm.json', sha256: 'ab'.repeat(32), size: 12, apiVersion: 'v1', kind: 'ConfigMap' };
+
+describe('IndexRows', () => {
+  it('gzips the JSON array of every row, across batches', async () => {
+    const rows = new IndexRows();
+    const entries = Array.from({ length: 3000 }, (_, i) => ({ ...base, name: `cm-${i}`, size: i }));
+    for (const e of entries) rows.add(e);
+    expect(rows.count).toBe(3000);
+    expect(JSON.parse(gunzipSync(await rows.finish()).toString('utf8'))).toEqual(entries);
+  });
+
+  it('is an empty array with no rows', async () => {
+    expect(gunzipSync(await new IndexRows().finish()).toString('utf8')).toBe('[]');
+  });
+});

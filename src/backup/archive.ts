@@ -26,7 +26,6 @@ export class ArchiveWriter {
   readonly index = new IndexRows();
   /** Uncompressed JSON bytes archived. */
   bytes = 0;
-  private readonly paths = new Set<string>();
   private batch = Buffer.alloc(BATCH_BYTES);
   private used = 0;
   private waiting: Promise<void> | undefined;
@@ -55,16 +54,14 @@ export class ArchiveWriter {
   }
 
   /**
-   * Archives one object; false when the same path was already archived (listed twice). `json`
-   * is its document as the server sent it (head, then body: ClusterClient.listItems); `obj`
-   * names it and fills its index row.
+   * Archives one object (the caller makes sure each is added once: backup/list-keys.ts).
+   * `json` is its document as the server sent it (head, then body: ClusterClient.listItems);
+   * `obj` names it and fills its index row.
    */
-  add(groupResource: string, obj: KubeObject, json: { head: Buffer; body: Buffer }): boolean {
+  add(groupResource: string, obj: KubeObject, json: { head: Buffer; body: Buffer }): void {
     if (this.failure) throw this.failure;
     const { name, namespace } = obj.metadata;
     const path = itemPath(groupResource, namespace || undefined, name);
-    if (this.paths.has(path)) return false;
-    this.paths.add(path);
     const head = this.framer.headerSize(path);
     const size = json.head.length + json.body.length;
     const room = head + size + BLOCK;
@@ -83,7 +80,6 @@ export class ArchiveWriter {
     // Two literal shapes rather than a spread: JSON.stringify's fast path likes plain objects.
     const entry: IndexEntry = namespace ? { groupResource, namespace, name, path, sha256, size, apiVersion, kind } : { groupResource, name, path, sha256, size, apiVersion, kind };
     this.index.add(entry);
-    return true;
   }
 
   /** Hands the filled part of the batch to gzip; producers wait while gzip has its fill. */

@@ -34,12 +34,20 @@ export function literalNamespaces(sel: ResourceSelection): string[] | undefined 
   return [...new Set(inc)].filter((ns) => namespaceIncluded(ns, sel)).sort();
 }
 
+/**
+ * The lists to make: at most one per resource and namespace, and never a namespace's list beside
+ * an all-namespaces one of the same resource, so no object is in two lists (backup/list-keys.ts
+ * relies on it). A resource discovery reported twice is listed once.
+ */
 export function planLists(resources: readonly ApiResource[], sel: ResourceSelection): ListTask[] {
   const tasks: ListTask[] = [];
+  const planned = new Set<string>();
   const namespaces = literalNamespaces(sel);
   const server = serverLabelSelector(sel);
   const labelSelector = server ? formatLabelSelector(server) : undefined;
   for (const res of resources) {
+    if (planned.has(res.groupResource)) continue;
+    planned.add(res.groupResource);
     if (res.namespaced) {
       if (!resourceIncluded(res.groupResource, sel)) continue;
       if (namespaces) for (const namespace of namespaces) tasks.push({ res, namespace, labelSelector, deferred: false });

@@ -23,6 +23,7 @@ import { ENGINE_VERSION } from '../version.ts';
 import { silentLogger } from '../log.ts';
 import { ArchiveWriter } from './archive.ts';
 import { keepObject, planLists, unmatchedIncludes, type ListTask } from './collect.ts';
+import { ListKeys } from './list-keys.ts';
 import { BackupLog } from './log.ts';
 import { BackupError, type BackupProgress, type BackupTarget, type BackupUpload } from './types.ts';
 
@@ -198,6 +199,9 @@ async function collect(opts: RunBackupOptions, tasks: ListTask[], archive: Archi
     const gr = task.res.groupResource;
     let n = 0;
     let sinceYield = 0;
+    // Objects of one list are archived once each; lists never overlap (planLists).
+    const keys = new ListKeys();
+    let repeated = 0;
     try {
       // A CRD is kept by what it defines (its spec); anything else by its metadata alone.
       const full = gr === CRDS;
@@ -205,7 +209,11 @@ async function collect(opts: RunBackupOptions, tasks: ListTask[], archive: Archi
       for await (const page of listing) {
         for (const { object, head, body } of page) {
           if (!keepObject(task.res, object, opts.selection, withItems)) continue;
-          if (!archive.add(gr, object, { head, body })) continue;
+          if (!keys.add(object.metadata.namespace || undefined, object.metadata.name)) {
+            repeated++;
+            continue;
+          }
+          archive.add(gr, object, { head, body });
           n++;
           sinceYield += body.length;
           if (archive.backpressure || n % YIELD_ITEMS === 0 || sinceYield >= YIELD_BYTES) {
@@ -221,6 +229,9 @@ async function collect(opts: RunBackupOptions, tasks: ListTask[], archive: Archi
       if (!(err instanceof ClusterError)) throw err; // storage or cancellation: the whole backup stops
       out.failedLists++;
       recordListFailure(task, err, n, out, log);
+    }
+    if (repeated > 0) {
+      log.write('warn', 'the server listed objects more than once; each was archived once', { resource: gr, namespace: task.namespace, repeated });
     }
     if (n > 0) {
       out.itemCounts[gr] = (out.itemCounts[gr] ?? 0) + n;

@@ -145,6 +145,29 @@ describe('a 10,000-object backup', () => {
     expect(reportsWithoutTurn).toBeLessThan(items.length / 10);
   });
 
+  it('archives each object once when the server lists some twice and out of key order', async () => {
+    const root = await tempDir();
+    const store = await openLocation(fsLocation(root));
+    sim.faults.misorderedLists = ['configmaps'];
+    try {
+      const manifest = await runBackup({ client, store, name: 'repeats', policy: 'bulk', location: 'local', clusterName: 'sim', selection: { includedNamespaces: ['bulk-*'] }, pageSize: 700 });
+      expect(manifest.phase).toBe('Completed');
+      expect(manifest.itemCounts).toEqual({ configmaps: 10_000, namespaces: 10 });
+      const index = JSON.parse(gunzipSync(await readFile(join(root, 'backups/repeats/index.json.gz'))).toString()) as IndexEntry[];
+      expect(index).toHaveLength(10_010);
+      expect(new Set(index.map((e) => e.path)).size).toBe(10_010);
+      const { files, mismatches, dir } = await extractAndCheck(join(root, 'backups/repeats/resources.tar.gz'), index);
+      dirs.push(dir);
+      expect(mismatches).toEqual([]);
+      expect(files).toHaveLength(10_010);
+      const log = gunzipSync(await readFile(join(root, 'backups/repeats/log.jsonl.gz'))).toString().trim().split('\n').map((l) => JSON.parse(l));
+      // 15 pages of 700, each with one object twice.
+      expect(log).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'the server listed objects more than once; each was archived once', resource: 'configmaps', repeated: 15 }));
+    } finally {
+      sim.faults.misorderedLists = [];
+    }
+  });
+
   it('to S3 (radosgw): Completed, verified by re-hashing every item', async () => {
     const { bucket, conn } = await freshBucket('cairn-backup');
     const store = await openLocation(

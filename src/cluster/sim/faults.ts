@@ -1,5 +1,6 @@
 // Faults a test switches on to see how clients cope: a forbidden resource, an unauthorized
-// client, or the next N requests failing with 429/500/503. Mutable while the server runs.
+// client, the next N requests failing with 429/500/503, or lists out of order with repeats.
+// Mutable while the server runs.
 import { errors, type ApiStatusError } from './status.ts';
 
 export interface Faults {
@@ -9,6 +10,18 @@ export interface Faults {
   failNext?: { status: 429 | 500 | 503; count: number; groupResource?: string }[];
   /** Every request answers 401. */
   unauthorized?: boolean;
+  /**
+   * Group-resources whose list pages come in reverse key order, each with its first object
+   * repeated at its end: how a misbehaving aggregated API server might answer.
+   */
+  misorderedLists?: string[];
+}
+
+/** A list answer as `misorderedLists` describes it. */
+export function misorderList<T extends { items?: unknown[] }>(list: T): T {
+  const items = [...(list.items ?? [])].reverse();
+  if (items.length > 0) items.push(items[0]);
+  return { ...list, items };
 }
 
 /** The error an injected fault produces for this request, if any; consumes one failNext count. */

@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { apiVersionOf } from './catalog.ts';
 import { ClusterApi, type ListQuery, type Target, type WriteOptions } from './api.ts';
 import { ApiStatusError, errors } from './status.ts';
-import { injectedFault, type Faults } from './faults.ts';
+import { injectedFault, misorderList, type Faults } from './faults.ts';
 import { toTable, wantsTable } from './table.ts';
 import { assertPatchType } from './patch.ts';
 
@@ -239,7 +239,14 @@ export class SimServer {
           throw errors.methodNotAllowed('watch is not supported by the cairn Kubernetes simulator; list with limit/continue instead');
         }
         allow('list');
-        return { verb: 'list', target, run: () => ({ status: 200, body: this.api.list(target, listQuery(q)) }) };
+        return {
+          verb: 'list',
+          target,
+          run: () => {
+            const list = this.api.list(target, listQuery(q));
+            return { status: 200, body: this.faults().misorderedLists?.includes(def.groupResource) ? misorderList(list) : list };
+          },
+        };
       }
       if (method === 'POST') {
         if (def.namespaced && namespace === undefined) {

@@ -1,0 +1,32 @@
+// planLists: which lists a backup makes. No object may be in two lists (backup/list-keys.ts
+// checks repeats per list only), so each resource is listed once per namespace or once across all.
+import { describe, expect, it } from 'vitest';
+import { planLists } from '../../src/backup/collect.ts';
+import type { ApiResource } from '../../src/cluster/types.ts';
+
+function res(group: string, resource: string, namespaced: boolean, kind = ''): ApiResource {
+  return { group, version: 'v1', resource, kind, namespaced, verbs: ['list'], groupResource: group ? `${resource}.${group}` : resource };
+}
+
+const CONFIGMAPS = res('', 'configmaps', true, 'ConfigMap');
+const NAMESPACES = res('', 'namespaces', false, 'Namespace');
+const CRDS = res('apiextensions.k8s.io', 'customresourcedefinitions', false, 'CustomResourceDefinition');
+
+const summary = (tasks: ReturnType<typeof planLists>) => tasks.map((t) => `${t.res.groupResource}${t.namespace ? `@${t.namespace}` : ''}${t.deferred ? ' (deferred)' : ''}`);
+
+describe('planLists', () => {
+  it('lists a namespaced resource once per named namespace, each name once', () => {
+    expect(summary(planLists([CONFIGMAPS, NAMESPACES], { includedNamespaces: ['b', 'a', 'b'] }))).toEqual(['configmaps@a', 'configmaps@b', 'namespaces']);
+  });
+
+  it('lists across all namespaces once when the namespaces are a glob', () => {
+    expect(summary(planLists([CONFIGMAPS, NAMESPACES, CRDS], { includedNamespaces: ['team-*'] }))).toEqual(['configmaps', 'namespaces', 'customresourcedefinitions.apiextensions.k8s.io (deferred)']);
+  });
+
+  it('lists a resource that discovery reported twice once', () => {
+    const again = { ...CONFIGMAPS, version: 'v1beta1' };
+    const tasks = planLists([CONFIGMAPS, again, NAMESPACES, NAMESPACES], { includedNamespaces: ['a'] });
+    expect(summary(tasks)).toEqual(['configmaps@a', 'namespaces']);
+    expect(tasks[0].res.version).toBe('v1');
+  });
+});

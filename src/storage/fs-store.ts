@@ -89,7 +89,13 @@ export class FilesystemObjectStore implements ObjectStore {
   async put(key: string, body: Buffer | Readable): Promise<void> {
     const target = this.path(key);
     const tmp = await this.writeTemp(target, body);
-    await rename(tmp, target);
+    try {
+      await rename(tmp, target);
+    } catch (err) {
+      // A directory in the object's place, say: the complete copy must not stay behind.
+      await rm(tmp, { force: true });
+      throw err;
+    }
     await fsyncDir(dirname(target));
   }
 
@@ -165,8 +171,12 @@ export class FilesystemObjectStore implements ObjectStore {
     await this.pruneEmptyDirs(dirname(this.path(key)));
   }
 
+  /** Deletes every key it can; a key that cannot be deleted does not keep the others. */
   async deleteMany(keys: string[]): Promise<void> {
-    for (const key of keys) await this.delete(key);
+    const failed: unknown[] = [];
+    for (const key of keys) await this.delete(key).catch((err: unknown) => failed.push(err));
+    if (failed.length === 1) throw failed[0];
+    if (failed.length > 1) throw new AggregateError(failed, `${failed.length} of ${keys.length} objects could not be deleted from ${this.description}`);
   }
 
   /** Removes directories left empty by deletes (or by a write that failed), up to the root. */

@@ -1,6 +1,6 @@
 // One contract suite, run against both providers: the real filesystem and the real S3
 // server (Ceph radosgw) started by the global setup.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -331,5 +331,22 @@ describe('filesystem provider: directories', () => {
     await expect(w.writeResources(failing)).rejects.toThrow(/went away/);
     expect(existsSync(join(root, 'backups', 'kcm-c'))).toBe(false);
     expect(readdirSync(join(root, 'backups')).sort()).toEqual(['kcm-b']);
+  });
+
+  it('a write refused at the last step leaves no temporary file; an abort removes every object it can', async () => {
+    const fsCase = providers.find((p) => p.provider === 'filesystem')!;
+    const f = await fsCase.fresh();
+    const store = await openLocation(f.location, { env: f.env });
+    const root = (f.location.spec as { filesystem: { path: string } }).filesystem.path;
+    // Something that is not an object sits where the index goes: the rename into place fails.
+    mkdirSync(join(root, 'backups', 'kcm-d', 'index.json.gz'), { recursive: true });
+    const w = store.beginBackup('kcm-d');
+    await w.writeResources(Readable.from([randomBytes(1024)]));
+    await expect(w.writeIndex([])).rejects.toThrow();
+    await w.writeLog([{ msg: 'written after the failure' }]);
+    expect(readdirSync(join(root, 'backups', 'kcm-d')).sort()).toEqual(['index.json.gz', 'log.jsonl.gz', 'resources.tar.gz']);
+    // The index's path cannot be deleted (it is a directory); the objects after it still are.
+    await w.abort();
+    expect(readdirSync(join(root, 'backups', 'kcm-d'))).toEqual(['index.json.gz']);
   });
 });

@@ -22,7 +22,7 @@ const BLOCK = 512;
 export class ArchiveWriter {
   private readonly gzip = new ParallelGzip(GZIP_LEVEL);
   private readonly framer: TarFramer;
-  /** index.json.gz rows, one per archived item. */
+  /** index.json.gz rows, one per archived item (its own stream, for storage). */
   readonly index = new IndexRows();
   /** Uncompressed JSON bytes archived. */
   bytes = 0;
@@ -98,9 +98,10 @@ export class ArchiveWriter {
     }
   }
 
-  /** Ends the tar; settles once every byte is in the stream. */
+  /** Ends the tar and the index; settles once every byte of the tar is in its stream. */
   async finish(): Promise<void> {
     if (this.failure) throw this.failure;
+    this.index.finish();
     if (this.used + TAR_END.length > this.batch.length) this.flush();
     TAR_END.copy(this.batch, this.used);
     this.used += TAR_END.length;

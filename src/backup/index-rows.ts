@@ -1,7 +1,9 @@
 // index.json.gz built while the archive is written: each row is serialized and handed to gzip
-// as it is produced, so a backup holds the compressed index (~50 B a row) instead of an object
-// per item, and no whole-index serialize + gzip is left for the end. The bytes decompress to
-// the JSON array of IndexEntry that storage reads (storage/verify.ts, restore).
+// as it is produced, and the gzip stream goes to storage as it comes, so a backup holds neither
+// an object per item nor the whole index, and no whole-index serialize + gzip is left for the
+// end. The bytes decompress to the JSON array of IndexEntry that storage reads
+// (storage/verify.ts, restore).
+import type { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { IndexEntry } from '../storage/types.ts';
 
@@ -15,18 +17,12 @@ export class IndexRows {
   // Level 1: the rows are mostly hashes, which no level compresses, and this gzip runs
   // beside the archive's on a busy backup.
   private readonly gzip = createGzip({ level: 1, chunkSize: CHUNK });
-  private readonly out: Buffer[] = [];
-  private readonly done: Promise<Buffer>;
   private text = '[';
   private rows = 0;
 
-  constructor() {
-    this.gzip.on('data', (c: Buffer) => this.out.push(c));
-    this.done = new Promise((resolve, reject) => {
-      this.gzip.once('end', () => resolve(Buffer.concat(this.out)));
-      this.gzip.once('error', reject);
-    });
-    this.done.catch(() => undefined); // reported by finish()
+  /** index.json.gz as rows are added; it ends after finish(). */
+  get stream(): Readable {
+    return this.gzip;
   }
 
   get count(): number {
@@ -42,11 +38,10 @@ export class IndexRows {
     }
   }
 
-  /** The gzipped JSON array of every row added. */
-  finish(): Promise<Buffer> {
+  /** Closes the array and ends the stream. */
+  finish(): void {
     this.gzip.end(`${this.text}]`);
     this.text = '';
-    return this.done;
   }
 
   destroy(err: Error): void {

@@ -106,8 +106,9 @@ async function backupLocked(opts: RunBackupOptions, logger: Logger, cluster: Pro
   const upload: BackupUpload = await opts.store.beginBackup(name);
   const archive = new ArchiveWriter(start);
   const uploaded = upload.writeResources(archive.stream);
-  // If storage fails, stop producing at once; the failure is reported when `uploaded` is awaited.
-  uploaded.catch((err: unknown) => archive.destroy(err instanceof Error ? err : new Error(String(err))));
+  const indexed = upload.writeIndexStream(archive.index.stream);
+  // If storage fails, stop producing at once; the failure is reported when the upload is awaited.
+  for (const p of [uploaded, indexed]) p.catch((err: unknown) => archive.destroy(err instanceof Error ? err : new Error(String(err))));
   const onAbort = () => archive.destroy(new BackupError('backup.aborted', `backup ${name} was cancelled`, name));
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -139,13 +140,13 @@ async function backupLocked(opts: RunBackupOptions, logger: Logger, cluster: Pro
     await archive.finish();
     phase = !reachable || (tasks.length > 0 && out.listed === 0) ? 'Failed' : out.warnings.length || out.errors.length ? 'PartiallyFailed' : 'Completed';
     log.write(phase === 'Completed' ? 'info' : 'warn', 'backup finished', { phase, items: archive.count, bytes: archive.bytes });
-    // The index and the log go up while the archive's upload completes; all settle before any
-    // failure is handled, so abort() removes everything that was written.
-    const settled = await Promise.allSettled([uploaded, archive.index.finish().then((gz) => upload.writeIndexGzip(gz)), upload.writeLog(log.lines)]);
+    // The log goes up while the archive's and the index's uploads complete; all settle before
+    // any failure is handled, so abort() removes everything that was written.
+    const settled = await Promise.allSettled([uploaded, indexed, upload.writeLog(log.lines)]);
     for (const r of settled) if (r.status === 'rejected') throw r.reason;
   } catch (err) {
     archive.destroy(err instanceof Error ? err : new Error(String(err)));
-    await uploaded.catch(() => undefined);
+    await Promise.allSettled([uploaded, indexed]);
     await upload.abort();
     if (opts.signal?.aborted) throw new BackupError('backup.aborted', `backup ${name} was cancelled; the partial upload was removed`, name, { cause: err });
     throw new BackupError('backup.upload', `backup ${name}: writing to location ${opts.location} failed, the partial upload was removed: ${(err as Error).message}`, name, { cause: err });

@@ -8,8 +8,8 @@ export type ManifestInput = Omit<BackupManifest, 'artifacts' | 'encryption' | 'f
 /** One backup being written: artifacts first, the manifest last. */
 export interface BackupUpload {
   writeResources(src: Readable): Promise<ArtifactDigest>;
-  /** index.json.gz as built while archiving (backup/index-rows.ts). */
-  writeIndexGzip(gzipped: Buffer): Promise<ArtifactDigest>;
+  /** index.json.gz, streamed as it is built while archiving (backup/index-rows.ts). */
+  writeIndexStream(src: Readable): Promise<ArtifactDigest>;
   writeLog(lines: object[]): Promise<ArtifactDigest>;
   commit(input: ManifestInput): Promise<BackupManifest>;
   abort(): Promise<void>;

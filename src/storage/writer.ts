@@ -33,21 +33,37 @@ export class BackupWriter {
   /** Streams the tar.gz to storage (encrypting when the location says so); digest of the bytes as stored. */
   async writeResources(src: Readable): Promise<ArtifactDigest> {
     const encrypted = this.keySource !== undefined;
-    const key = layout.resources(this.name, encrypted);
-    const digest = new DigestStream();
     let encrypt: NodeJS.ReadWriteStream | undefined;
     if (this.keySource) {
       const { dataKey, header } = await newDataKey(await this.keySource());
       this.encryption = header;
       encrypt = encryptStream(dataKey, header);
     }
+    const digest = await this.putStream(layout.resources(this.name, encrypted), encrypt ? [src, encrypt] : [src]);
+    this.resources = { file: encrypted ? ARTIFACTS.resourcesEncrypted : ARTIFACTS.resources, ...digest };
+    this.logger.debug({ backup: this.name, artifact: this.resources.file, size: this.resources.size }, 'resources written');
+    return this.resources;
+  }
+
+  /**
+   * index.json.gz as the producer gzips it while archiving (backup/index-rows.ts), streamed to
+   * storage as it comes, so a backup never holds a whole index.
+   */
+  async writeIndexStream(src: Readable): Promise<ArtifactDigest> {
+    this.index = { file: ARTIFACTS.index, ...(await this.putStream(layout.index(this.name), [src])) };
+    return this.index;
+  }
+
+  /** Pipes `stages` into an upload of `key`; digest of the bytes as stored. */
+  private async putStream(key: string, stages: [Readable, ...NodeJS.ReadWriteStream[]]): Promise<Omit<ArtifactDigest, 'file'>> {
+    const digest = new DigestStream();
     const out = new PassThrough();
     this.written.add(key);
     const upload = this.store.put(key, out).catch((err: unknown) => {
       out.destroy(err as Error); // unblocks the producer side
       throw err;
     });
-    const produce = encrypt ? pipeline(src, encrypt, digest, out) : pipeline(src, digest, out);
+    const produce = pipeline([...stages, digest, out]);
     const [produced, uploaded] = await Promise.allSettled([produce, upload]);
     if (produced.status === 'rejected') {
       // A premature close only echoes the upload's failure; report the upload's error then.
@@ -55,19 +71,11 @@ export class BackupWriter {
       throw uploaded.status === 'rejected' && echo ? uploaded.reason : produced.reason;
     }
     if (uploaded.status === 'rejected') throw uploaded.reason;
-    this.resources = { file: encrypted ? ARTIFACTS.resourcesEncrypted : ARTIFACTS.resources, ...digest.result() };
-    this.logger.debug({ backup: this.name, artifact: this.resources.file, size: this.resources.size }, 'resources written');
-    return this.resources;
+    return digest.result();
   }
 
   async writeIndex(entries: IndexEntry[]): Promise<ArtifactDigest> {
     this.index = await this.putSmall(layout.index(this.name), ARTIFACTS.index, gzipJsonBytes(entries));
-    return this.index;
-  }
-
-  /** index.json.gz already gzipped by the producer (the backup streams it while archiving). */
-  async writeIndexGzip(gzipped: Buffer): Promise<ArtifactDigest> {
-    this.index = await this.putSmall(layout.index(this.name), ARTIFACTS.index, gzipped);
     return this.index;
   }
 

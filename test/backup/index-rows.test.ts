@@ -2,21 +2,27 @@
 // every row, whichever batch a row fell in.
 import { describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
+import { buffer } from 'node:stream/consumers';
 import { IndexRows } from '../../src/backup/index-rows.ts';
 import type { IndexEntry } from '../../src/storage/types.ts';
 
 const base: IndexEntry = { groupResource: 'configmaps', namespace: 'ns', name: 'cm', path: 'resources/configmaps/namespaces/ns/cm.json', sha256: 'ab'.repeat(32), size: 12, apiVersion: 'v1', kind: 'ConfigMap' };
 
 describe('IndexRows', () => {
-  it('gzips the JSON array of every row, across batches', async () => {
+  it('streams the gzipped JSON array of every row, across batches', async () => {
     const rows = new IndexRows();
     const entries = Array.from({ length: 3000 }, (_, i) => ({ ...base, name: `cm-${i}`, size: i }));
+    const gz = buffer(rows.stream);
     for (const e of entries) rows.add(e);
     expect(rows.count).toBe(3000);
-    expect(JSON.parse(gunzipSync(await rows.finish()).toString('utf8'))).toEqual(entries);
+    rows.finish();
+    expect(JSON.parse(gunzipSync(await gz).toString('utf8'))).toEqual(entries);
   });
 
   it('is an empty array with no rows', async () => {
-    expect(gunzipSync(await new IndexRows().finish()).toString('utf8')).toBe('[]');
+    const rows = new IndexRows();
+    const gz = buffer(rows.stream);
+    rows.finish();
+    expect(gunzipSync(await gz).toString('utf8')).toBe('[]');
   });
 });

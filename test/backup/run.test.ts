@@ -1,7 +1,7 @@
 // runBackup end to end: the simulator through the real adapter, into real storage (filesystem
 // temp dirs and the radosgw S3 server), archives opened with plain tar.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm, readFile, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -324,6 +324,19 @@ describe('selection, CRDs and failures', () => {
       await held.release();
     }
     expect((await backup(client, store, 'after-lock')).phase).toBe('Completed');
+  });
+
+  it('the index failing to store stops the backup: the partial upload is removed and no manifest exists', async () => {
+    const root = await tempDir();
+    const store = await openLocation(fsLocation(root));
+    // A directory where index.json.gz goes: the file system refuses the write.
+    await mkdir(join(root, 'backups/no-index/index.json.gz'), { recursive: true });
+    const err = await backup(client, store, 'no-index').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackupError);
+    expect((err as BackupError).code).toBe('backup.upload');
+    expect((err as BackupError).message).toMatch(/^backup no-index: writing to location local failed, the partial upload was removed: .*EISDIR/);
+    expect((await readdir(join(root, 'backups/no-index'))).sort()).toEqual(['index.json.gz']); // only what was there before
+    expect((await store.listInventory()).backups.filter((b) => b.manifest)).toEqual([]);
   });
 
   it('cancelled midway: the partial upload is removed and no manifest exists', async () => {

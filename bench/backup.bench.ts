@@ -1,6 +1,6 @@
 // Backup benchmark (`npm run bench backup`): 10,000 objects from the API simulator to the radosgw
 // S3 server, against the floor measured in the same run — a raw paginated list of the same objects
-// over HTTP, gzip of the same bytes, one PUT of them — and peak RSS at 10,000 vs 50,000 objects.
+// over HTTP, gzip of the same bytes, one PUT of them — and peak RSS at 10,000, 50,000 and 100,000 objects.
 //
 // Processes: this one starts radosgw and, per object count, a simulator process and a backup
 // process, so each peak RSS (process.resourceUsage().maxRSS) is the backup's own and not the
@@ -29,7 +29,7 @@ interface S3 {
 }
 
 const REPS = 7;
-const RSS_COUNTS = [10_000, 50_000];
+const RSS_COUNTS = [10_000, 50_000, 100_000];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mib = (kb: number) => Math.round(kb / 1024);
 
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
     await s3Client(s3).makeBucket(s3.bucket, s3.region);
     const big = await measure(10_000, s3, true);
     // Peak RSS from runs without the floor, whose whole-list buffers would otherwise count,
-    // at 10,000 and 50,000 objects (a warm-up and two backups each).
+    // at 10,000, 50,000 and 100,000 objects (a warm-up and two backups each).
     const rss = [];
     for (const count of RSS_COUNTS) rss.push(await measure(count, s3, false, 2));
     const ratio = big.backupMs / big.floor.totalMs;

@@ -69,6 +69,8 @@ export interface ClusterClient {
 }
 
 export const DEFAULT_PAGE_SIZE = 500;
+/** Pages of a list fetched (or being fetched) beyond the one the caller works on. */
+const READ_AHEAD = 2;
 
 function apiVersionOf(res: ResourceRef): string {
   return res.group ? `${res.group}/${res.version}` : res.version;
@@ -190,7 +192,7 @@ export class KubeClusterClient implements ClusterClient {
 
   /**
    * Pages of a list, each decoded by `decode` (which also names the continue token); the next
-   * page is fetched while the caller works through this one.
+   * pages are fetched while the caller works through this one.
    */
   private async *pages<T>(res: ResourceRef, opts: ListOptions, decode: (raw: Buffer) => { page: T; continue?: string }): AsyncIterable<T> {
     if (res.namespaced === false && opts.namespace) {
@@ -212,17 +214,34 @@ export class KubeClusterClient implements ClusterClient {
         throw notAList(target, err);
       }
     };
-    // A prefetched page can fail (cancelled, say) while the caller is busy elsewhere and before
-    // anything awaits it: it is marked handled at once; awaiting it still sees the error.
-    const prefetch = (token: string | undefined) => {
+    // Each page needs the continue token of the one before, so pages are requested one after
+    // another, each as soon as that token is known, up to READ_AHEAD pages beyond the one the
+    // caller works on: the server is not kept waiting while the caller finishes a page, and
+    // memory stays at a few pages. A page fetched ahead can fail (cancelled, say) before anything
+    // awaits it: it is marked handled at once; awaiting it still sees the error.
+    type Decoded = { page: T; continue?: string };
+    const queue: Array<Promise<Decoded>> = [];
+    let parked: string | undefined; // the next token, waiting for room in the queue
+    const request = (token: string | undefined) => {
       const p = fetchPage(token);
-      p.catch(() => undefined);
-      return p;
+      queue.push(p);
+      p.then(
+        (d) => {
+          if (!d.continue) return;
+          if (queue.length < READ_AHEAD) request(d.continue);
+          else parked = d.continue;
+        },
+        () => undefined,
+      );
     };
-    let next: Promise<{ page: T; continue?: string }> | undefined = prefetch(undefined);
-    while (next) {
-      const decoded: { page: T; continue?: string } = await next;
-      next = decoded.continue ? prefetch(decoded.continue) : undefined;
+    request(undefined);
+    while (queue.length > 0) {
+      const decoded = await queue.shift()!;
+      if (parked !== undefined) {
+        const token = parked;
+        parked = undefined;
+        request(token);
+      }
       yield decoded.page;
     }
   }

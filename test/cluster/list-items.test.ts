@@ -1,7 +1,7 @@
 // listItems: each object's bytes exactly as the server sent them (apiVersion and kind put in
 // front when the list left them out), against the simulator and against a server answering
 // with hand-written bodies (pretty-printed, big integers, malformed).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
@@ -69,6 +69,21 @@ describe('listItems against the simulator', () => {
       // apiVersion and kind lead the document, as in an object read on its own.
       expect(documentOf(item).startsWith('{"apiVersion":"v1","kind":"ConfigMap",')).toBe(true);
     }
+  });
+
+  it('requests the next two pages while the caller is still on one, and no more', async () => {
+    sim.resetStats();
+    const pages = client.listItems(CONFIGMAPS, { namespace: 'items', limit: 100 })[Symbol.asyncIterator]();
+    const first = await pages.next();
+    expect(first.value).toHaveLength(100);
+    // The caller sits on page 1: pages 2 and 3 are fetched meanwhile, page 4 waits for room.
+    await vi.waitFor(() => expect(sim.stats.byVerb.list).toBe(3));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sim.stats.byVerb.list).toBe(3);
+    const sizes = [first.value.length];
+    for (let page = await pages.next(); !page.done; page = await pages.next()) sizes.push(page.value.length);
+    expect(sizes).toEqual([100, 100, 100, 100, 100, 100, 100, 30]);
+    expect(sim.stats.byVerb.list).toBe(8);
   });
 
   it('gives only what selection reads unless asked for the whole object', async () => {

@@ -9,6 +9,7 @@ import { checkBody, checkName, checkNamespace, generatedName } from './validate.
 import { applyPatch } from './patch.ts';
 import { parseLabelSelector, parseFieldSelector, matchesLabels, matchesFields, COMMON_FIELDS, SelectorError } from './selectors.ts';
 import { Allocators, stampCreate, stampUpdate, defaultService, releaseService, defaultDeployment, defaultNamespace, defaultSecret, checkConfigMap, checkImmutable, controllerStatus, nowTimestamp } from './defaults.ts';
+import { LEASE_GROUP_RESOURCE, checkConditionalUpdate, checkLease } from './leases.ts';
 import { CRD_GROUP_RESOURCE, checkCrd, crdResources, pendingStatus, establishedStatus, isEstablished } from './crds.ts';
 
 type Obj = Record<string, any>;
@@ -221,6 +222,8 @@ export class ClusterApi {
     const old = table.get(key);
     if (!old) throw errors.notFound(def.group, def.resource, t.name!);
     checkName(obj, def);
+    // A patch carries the stored resourceVersion, so this only ever refuses a bare PUT.
+    checkConditionalUpdate(def.groupResource, obj);
     const rv = obj.metadata.resourceVersion;
     if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion) throw errors.conflict(def.group, def.resource, t.name!);
     if (obj.metadata.uid !== undefined && obj.metadata.uid !== '' && obj.metadata.uid !== old.metadata.uid) {
@@ -329,6 +332,9 @@ export class ClusterApi {
         break;
       case 'deployments.apps':
         defaultDeployment(obj);
+        break;
+      case LEASE_GROUP_RESOURCE:
+        checkLease(obj);
         break;
       case 'secrets':
         defaultSecret(obj);

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
+import type { ShardSpec } from '../ha/shards.ts';
 
 export interface EngineConfig {
   /** URL or local path of the policy repository (the remote cairn pulls and pushes). */
@@ -25,6 +26,11 @@ export interface EngineConfig {
   inventorySyncPeriodMs: number;
   /** Incomplete uploads older than this are cleaned; default 1h. */
   incompleteCleanupAfterMs: number;
+  /**
+   * With `cairn run --shards N`: the engine acts only on this shard's policies and restores and
+   * writes only their status files (src/ha/shards.ts). Undefined: everything.
+   */
+  shard?: ShardSpec;
   /** Identifies this engine in locks. */
   holder: string;
   env: NodeJS.ProcessEnv;

@@ -21,6 +21,7 @@ import type { ActionResult } from './results.ts';
 import { buildStatus, removedPolicies, type StatusDoc } from './status.ts';
 import { readStatusDir, type StatusFiles } from './status-files.ts';
 import { StatusRenderMemo } from './render-memo.ts';
+import { ShardMap } from '../ha/shards.ts';
 
 export interface TickResult {
   revision: string;
@@ -69,20 +70,35 @@ export class Engine {
   private readonly renderMemo = new StatusRenderMemo();
   /** steadyKey of the last report that found nothing to change. */
   private lastSteady?: string;
+  /** Sharded: the remote head as this engine last left it (its own status commit, or the sync). */
+  private knownHead?: string;
 
   constructor(readonly config: EngineConfig) {
     this.cache = new InventoryCache(config.inventorySyncPeriodMs);
     this.connections = new Connections(config);
   }
 
-  async tick(opts: { signal?: AbortSignal } = {}): Promise<TickResult> {
+  /**
+   * @param opts.signal stops the tick: actions not started are skipped, in-flight backups abandoned.
+   * @param opts.term set under leader election: when it has ended (the Lease was lost), the tick
+   *   reports only the actions that finished, and nothing at all when none did — the new holder
+   *   reports the rest.
+   */
+  async tick(opts: { signal?: AbortSignal; term?: AbortSignal } = {}): Promise<TickResult> {
     const started = Date.now();
     const { revision, sourceRevision } = await this.sync();
+    // Other shards commit their status files too: re-read status when the head moved under us.
+    if (this.config.shard && revision !== this.knownHead) this.status = undefined;
+    this.knownHead = revision;
     const repo = await this.load(sourceRevision);
     await this.previousStatus();
     const { inventories, unobserved } = await observe(repo, this.connections, this.cache, this.config);
     const plan = this.plan(repo, sourceRevision, inventories);
-    const results = await this.execute(plan, repo, sourceRevision, opts.signal);
+    let results = await this.execute(plan, repo, sourceRevision, opts.signal);
+    if (opts.term?.aborted) {
+      results = results.filter((r) => r.outcome !== 'Skipped');
+      if (results.length === 0) return { revision, sourceRevision, plan, results, changedFiles: [], unobserved, durationMs: Date.now() - started };
+    }
     const report = await this.report(repo, plan, results, sourceRevision);
     return { revision, sourceRevision, plan, results, ...report, unobserved, durationMs: Date.now() - started };
   }
@@ -116,7 +132,7 @@ export class Engine {
 
   /** plan: the pure diff of desired state and inventory. */
   private plan(repo: PolicyRepository, revision: string, inventories: Record<string, Inventory>): Plan {
-    return computePlan({
+    const plan = computePlan({
       repo,
       revision,
       inventories,
@@ -128,6 +144,8 @@ export class Engine {
         incompleteCleanupAfterMs: this.config.incompleteCleanupAfterMs,
       },
     });
+    // Planned over the whole repository (so no other shard's policy looks removed), acted on in part.
+    return this.config.shard ? new ShardMap(repo, this.config.shard).restrict(plan) : plan;
   }
 
   /** execute: run the plan's actions with bounded concurrency. */
@@ -150,8 +168,10 @@ export class Engine {
     }
     const input = { repo, plan, inventories, results, previous: previous.docs, restoreResults: this.restoreResults, sourceRevision, now: this.config.now() };
     const rendered = buildStatus(input, this.renderMemo.render);
+    const shard = this.config.shard ? new ShardMap(repo, this.config.shard) : undefined;
     const files: Record<string, string | null> = {};
     for (const [path, text] of rendered) {
+      if (shard && !shard.ownsStatusPath(path)) continue;
       if (text === null) this.renderMemo.forget(path);
       if (text === null ? previous.texts.has(path) : previous.texts.get(path) !== text) files[path] = text;
     }
@@ -165,6 +185,7 @@ export class Engine {
     try {
       const res = await this.git!.commitStatus({ files, ...message });
       commit = res.commit;
+      if (commit) this.knownHead = commit;
     } catch (err) {
       // Status is derived from storage each tick, so nothing is lost: re-read it next time.
       this.status = undefined;

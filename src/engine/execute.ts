@@ -5,6 +5,7 @@ import pLimit from 'p-limit';
 import type { PolicyRepository } from '../api/types.ts';
 import { ACTION_ORDER, type Plan, type PlanAction } from '../plan/types.ts';
 import { runBackup } from '../backup/run.ts';
+import { BackupError } from '../backup/types.ts';
 import { runRestore } from '../restore/run.ts';
 import type { EngineConfig } from './config.ts';
 import { Connections } from './connections.ts';
@@ -51,6 +52,12 @@ function at(ctx: ExecuteContext): string {
 }
 
 function failed(action: PlanAction, ctx: ExecuteContext, err: unknown): ActionResult {
+  // Abandoned because the engine is stopping (or lost its Lease): nothing was kept, nothing failed;
+  // the slot stays due for the next tick or the next holder.
+  if (err instanceof BackupError && err.code === 'backup.aborted') {
+    ctx.config.logger.warn({ action: actionObject(action), err: err.message }, 'action abandoned');
+    return skipped(action, ctx, `${err.message}; left for the next tick`);
+  }
   const message = err instanceof Error ? err.message : String(err);
   ctx.config.logger.error({ action: actionObject(action), err: message }, 'action failed');
   return { action, outcome: 'Failed', at: at(ctx), message };

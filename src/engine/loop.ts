@@ -9,6 +9,8 @@ export interface LoopOptions {
   /** Fraction of the interval added at random, default 0.1. */
   jitter?: number;
   signal: AbortSignal;
+  /** Under leader election: the holder's term; `signal` aborts with it (see Engine.tick). */
+  term?: AbortSignal;
   onTick?: (r: TickResult) => void;
   onError?: (err: unknown) => void;
 }
@@ -33,7 +35,7 @@ export class RunLoop {
     while (!signal.aborted) {
       this.triggered = false;
       try {
-        this.opts.onTick?.(await this.engine.tick({ signal }));
+        this.opts.onTick?.(await this.engine.tick({ signal, ...(this.opts.term ? { term: this.opts.term } : {}) }));
       } catch (err) {
         this.opts.onError?.(err);
       }

@@ -48,12 +48,13 @@ export class FilesystemObjectStore implements ObjectStore {
   private async openTemp(target: string): Promise<{ tmp: string; fh: FileHandle }> {
     const tmp = this.tempPath(target);
     for (let attempt = 1; ; attempt++) {
-      await mkdir(dirname(target), { recursive: true });
       try {
+        // Both can race a delete pruning the then-empty directory (another engine releasing its
+        // lock in locks/, say): mkdir's own walk fails with ENOENT, or open does. Try again.
+        await mkdir(dirname(target), { recursive: true });
         return { tmp, fh: await open(tmp, 'wx') };
       } catch (err) {
-        // A delete pruning the then-empty directory can land between mkdir and open: once more.
-        if (attempt > 1 || !isCode(err, 'ENOENT')) throw err;
+        if (attempt >= 8 || !isCode(err, 'ENOENT')) throw err;
       }
     }
   }

@@ -6,6 +6,7 @@ import type { PolicyRepository } from '../api/types.ts';
 import { ACTION_ORDER, type Plan, type PlanAction } from '../plan/types.ts';
 import { runBackup } from '../backup/run.ts';
 import { BackupError } from '../backup/types.ts';
+import { StorageError } from '../storage/errors.ts';
 import { runRestore } from '../restore/run.ts';
 import type { EngineConfig } from './config.ts';
 import { Connections } from './connections.ts';
@@ -58,6 +59,9 @@ function failed(action: PlanAction, ctx: ExecuteContext, err: unknown): ActionRe
     ctx.config.logger.warn({ action: actionObject(action), err: err.message }, 'action abandoned');
     return skipped(action, ctx, `${err.message}; left for the next tick`);
   }
+  // Another engine (a previous Lease holder finishing up, a manual `cairn backup`) runs this
+  // policy's backup right now: that is not a failure of this one, and the slot stays due.
+  if (err instanceof StorageError && err.code === 'storage.lock-held') return skipped(action, ctx, `${err.message}; left for the next tick`);
   const message = err instanceof Error ? err.message : String(err);
   ctx.config.logger.error({ action: actionObject(action), err: message }, 'action failed');
   return { action, outcome: 'Failed', at: at(ctx), message };

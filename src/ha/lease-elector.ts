@@ -73,10 +73,15 @@ export class LeaseElector {
   /** Send time of the last successful acquire/renew while leading; undefined when not leading. */
   private renewedAt?: number;
   private term?: AbortController;
+  private renewedAtEver = false;
+  /** When the last term ended (this replica's clock). */
+  private endedAt = 0;
   private deadline?: NodeJS.Timeout;
   private listeners: ((e: ElectorEvent) => void)[] = [];
   /** Stops renewals without releasing: a partition, for the tests. */
   paused = false;
+  /** Whether run() gives the Lease up when it ends; a crash, for the tests, does not. */
+  releaseOnStop = true;
 
   constructor(private readonly opts: ElectorOptions) {
     this.now = opts.now ?? Date.now;
@@ -118,14 +123,17 @@ export class LeaseElector {
       const wait = this.term ? this.opts.retryPeriodMs : this.opts.retryPeriodMs * (1 + Math.random() * 1.2);
       await sleep(wait, signal);
     }
-    if (this.term) {
-      this.stepDown('shutting down');
+    if (this.term) this.stepDown('shutting down');
+    if (this.releaseOnStop && this.renewedAtEver) {
       await this.release().catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'could not release the lease; it expires on its own'));
     }
   }
 
   private renewed(sentAt: number): void {
+    // An answer to a request sent before the term ended (or while cut off) does not revive it.
+    if (this.paused || sentAt < this.endedAt) return;
     this.renewedAt = sentAt;
+    this.renewedAtEver = true;
     clearTimeout(this.deadline);
     const left = sentAt + this.opts.renewDeadlineMs - this.now();
     if (left <= 0) return;
@@ -140,10 +148,12 @@ export class LeaseElector {
     }
   }
 
-  private stepDown(reason: string): void {
+  /** Ends the current term now (a crash or a deliberate step-down). */
+  stepDown(reason: string): void {
     clearTimeout(this.deadline);
     this.renewedAt = undefined;
     if (!this.term) return;
+    this.endedAt = this.now();
     const term = this.term;
     this.term = undefined;
     this.log.warn({ identity: this.opts.identity, reason }, 'stopped leading');

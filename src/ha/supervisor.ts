@@ -8,6 +8,7 @@
 // A replica campaigns for its home shard (the StatefulSet ordinal) at once and for the others
 // only after one lease duration, so at start-up every shard goes home; later, when a replica
 // dies, the others take its shard over as soon as its Lease expires.
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import type { ClusterClient } from '../cluster/client.ts';
 import type { EngineConfig } from '../engine/config.ts';
@@ -62,8 +63,11 @@ interface Slot {
 
 export class Supervisor {
   private readonly slots: Slot[] = [];
+  private readonly crashed = new AbortController();
+  private readonly stop: AbortSignal;
 
   constructor(private readonly opts: SupervisorOptions) {
+    this.stop = AbortSignal.any([opts.signal, this.crashed.signal]);
     const count = opts.shards?.count ?? 1;
     for (let i = 0; i < count; i++) {
       const lease = opts.shards ? `${opts.leaseName}-shard-${i}` : opts.leaseName;
@@ -79,7 +83,8 @@ export class Supervisor {
 
   /** Campaigns until the signal aborts; then waits for running ticks and releases held Leases. */
   async run(): Promise<void> {
-    const { signal, shards, timing } = this.opts;
+    const { shards, timing } = this.opts;
+    const signal = this.stop;
     await Promise.all(
       this.slots.map(async (slot) => {
         const home = !shards || shards.home === undefined ? !shards : slot.shard!.index === shards.home;
@@ -105,8 +110,22 @@ export class Supervisor {
     return this.slots.map((s) => s.elector);
   }
 
+  /**
+   * For the tests, the nearest an in-process replica comes to being killed: its terms end now,
+   * nothing is released, nothing new starts. (Finished actions are still reported; a killed
+   * process would leave them to storage, where the next holder's status finds them.)
+   */
+  crash(): void {
+    for (const s of this.slots) {
+      s.elector.paused = true;
+      s.elector.releaseOnStop = false;
+      s.elector.stepDown('crashed');
+    }
+    this.crashed.abort();
+  }
+
   private async lead(slot: Slot, term: AbortSignal): Promise<void> {
-    if (term.aborted || this.opts.signal.aborted) return;
+    if (term.aborted || this.stop.aborted) return;
     const base = this.opts.config;
     const config: EngineConfig = {
       ...base,
@@ -114,7 +133,9 @@ export class Supervisor {
       ...(slot.shard ? { shard: slot.shard, workdir: join(base.dataDir, `shard-${slot.shard.index}`, 'repo') } : {}),
     };
     const engine = new Engine(config);
-    const signal = AbortSignal.any([this.opts.signal, term]);
+    const signal = AbortSignal.any([this.stop, term]);
+    // Every in-flight backup and request listens on it.
+    setMaxListeners(0, signal);
     slot.loop = new RunLoop(engine, {
       intervalMs: this.opts.intervalMs,
       ...(this.opts.jitter !== undefined ? { jitter: this.opts.jitter } : {}),

@@ -12,6 +12,8 @@ import { parseDuration } from '../schedule/duration.ts';
 import { createLogger } from '../log.ts';
 import { EngineMetrics, startServer } from '../server/http.ts';
 import { bodyLine } from '../engine/report.ts';
+import { addLeaderElectionOptions, leaderElection, type LeaderElection, type LeaderElectionFlags } from '../ha/options.ts';
+import { startReplica } from '../ha/replica.ts';
 
 interface EngineOpts {
   repo?: string;
@@ -170,28 +172,38 @@ export function registerEngine(program: Command): void {
   });
 
   engineOptions(
-    program
-      .command('run')
-      .description('the long-running reconciler: a tick every interval; SIGTERM stops safely')
-      .option('--interval <duration>', 'time between ticks', process.env.CAIRN_INTERVAL ?? '1m')
-      .option('--listen <[host:]port>', 'serve /healthz, /readyz, /metrics, /status and POST /webhook', process.env.CAIRN_LISTEN),
+    addLeaderElectionOptions(
+      program
+        .command('run')
+        .description('the long-running reconciler: a tick every interval; SIGTERM stops safely')
+        .option('--interval <duration>', 'time between ticks', process.env.CAIRN_INTERVAL ?? '1m')
+        .option('--listen <[host:]port>', 'serve /healthz, /readyz, /metrics, /status and POST /webhook', process.env.CAIRN_LISTEN),
+    ),
     'policy repository URL or path (env CAIRN_REPO)',
-  ).action(async (o: EngineOpts & { interval: string; listen?: string }) => {
+  ).action(async (o: EngineOpts & LeaderElectionFlags & { interval: string; listen?: string }) => {
     let config: EngineConfig;
     let intervalMs: number;
+    let election: LeaderElection | undefined;
     try {
       config = toConfig(o, requireRepo(o));
       intervalMs = parseDuration(o.interval);
       if (intervalMs < 1000) throw new Error(`--interval must be at least 1s, got "${o.interval}"`);
+      election = leaderElection(o);
     } catch (err) {
       process.stderr.write(`cairn run: ${(err as Error).message}\n`);
       process.exitCode = 2;
       return;
     }
-    const engine = new Engine(config);
     const stop = new AbortController();
     const metrics = new EngineMetrics();
     const log = config.logger;
+    if (election) {
+      // Several replicas: src/ha runs a loop per Lease this replica holds.
+      const code = await startReplica({ election, config, intervalMs, listen: o.listen, metrics, stop });
+      process.exitCode = code;
+      return;
+    }
+    const engine = new Engine(config);
     const loop = new RunLoop(engine, {
       intervalMs,
       signal: stop.signal,

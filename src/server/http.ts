@@ -34,7 +34,10 @@ export class EngineMetrics {
   }
 }
 
-export function startServer(listen: string, metrics: EngineMetrics, onWebhook: () => void): Promise<Server> {
+/** Under leader election: whether this replica leads or stands by, and the Leases it watches. */
+export type RoleProbe = () => { role: 'leader' | 'standby' };
+
+export function startServer(listen: string, metrics: EngineMetrics, onWebhook: () => void, role?: RoleProbe): Promise<Server> {
   const [host, portText] = listen.includes(':') ? [listen.slice(0, listen.lastIndexOf(':')) || '127.0.0.1', listen.slice(listen.lastIndexOf(':') + 1)] : ['127.0.0.1', listen];
   const server = createServer((req, res) => {
     const send = (code: number, body: string, type = 'text/plain; charset=utf-8') => {
@@ -43,6 +46,8 @@ export function startServer(listen: string, metrics: EngineMetrics, onWebhook: (
     };
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'GET' && url.pathname === '/healthz') return send(200, 'ok\n');
+    // A standby is ready (a rollout must be able to proceed through it); it says what it is.
+    if (req.method === 'GET' && url.pathname === '/readyz' && role?.().role === 'standby') return send(200, 'standby\n');
     if (req.method === 'GET' && url.pathname === '/readyz') return metrics.last ? send(200, 'ready\n') : send(503, 'no tick finished yet\n');
     if (req.method === 'GET' && url.pathname === '/metrics') {
       metrics.registry.metrics().then((text) => send(200, text, metrics.registry.contentType), (err) => send(500, String(err)));
@@ -51,6 +56,7 @@ export function startServer(listen: string, metrics: EngineMetrics, onWebhook: (
     if (req.method === 'GET' && url.pathname === '/status') {
       const last = metrics.last;
       const body = {
+        ...(role ? { leaderElection: role() } : {}),
         lastError: metrics.lastError ?? null,
         lastTick: last ? { revision: last.sourceRevision, durationMs: last.durationMs, commit: last.commit ?? null, actions: last.results.map((r) => ({ type: r.action.type, outcome: r.outcome, reason: r.action.reason })), blocked: last.plan.blocked, invalidFiles: [...new Set(last.plan.errors.map((e) => e.file))], unobserved: last.unobserved } : null,
       };

@@ -64,8 +64,9 @@ export function clusterDoc(name: string, kubeconfig: string): string {
   return `apiVersion: cairn.dev/v1alpha1\nkind: Cluster\nmetadata: {name: ${name}}\nspec: {kubeconfig: ${kubeconfig}}\n`;
 }
 
-export function policyDoc(name: string, cluster: string, namespace: string): string {
-  return `apiVersion: cairn.dev/v1alpha1\nkind: BackupPolicy\nmetadata: {name: ${name}}\nspec:\n  cluster: ${cluster}\n  schedule: "@every 1m"\n  keep: 100000\n  includedNamespaces: [${namespace}]\n`;
+/** No cluster: the engine's own kubeconfig. */
+export function policyDoc(name: string, cluster: string | undefined, namespace: string): string {
+  return `apiVersion: cairn.dev/v1alpha1\nkind: BackupPolicy\nmetadata: {name: ${name}}\nspec:\n${cluster ? `  cluster: ${cluster}\n` : ''}  schedule: "@every 1m"\n  keep: 100000\n  includedNamespaces: [${namespace}]\n`;
 }
 
 export async function startFleet(spec: FleetSpec): Promise<Fleet> {
@@ -178,6 +179,6 @@ export async function until(cond: () => boolean | Promise<boolean>, what: string
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

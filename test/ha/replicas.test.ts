@@ -105,9 +105,10 @@ describe.each(SCENARIOS)('three replicas, $name', (sc) => {
           partitioned = { lease, who, at: Date.now() };
         }
         if (k === HEAL_AT && partitioned) for (const e of partitioned.who.supervisor.electors()) e.paused = false; // heals
+        // Done when a tick that pushed its status commit reported each of the slot's backups.
         await until(() => {
-          const reported = new Set(statusCommits(fleet.remote).flatMap((c) => c.actions));
-          return slot.every((b) => reported.has(`backup ${b} Completed`));
+          const reported = new Set(fleet.replicas.flatMap((r) => r.ticks.filter((t) => t.result.commit).flatMap((t) => t.result.results.map((a) => `${a.action.type === 'backup' ? a.action.backupName : ''} ${a.outcome}`))));
+          return slot.every((b) => reported.has(`${b} Completed`));
         }, `the backups of slot ${k}`);
         if (process.env.HA_DEBUG) console.log(`slot ${k} at ${Date.now() - T_START} ms`);
       }

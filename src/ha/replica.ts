@@ -1,0 +1,79 @@
+// `cairn run --leader-elect`: one replica of several. Connects to the cluster holding the Leases,
+// runs the supervisor (a reconcile loop per Lease held), serves /healthz, /readyz ("standby" when
+// it holds none) and /status, and stops safely on SIGTERM: loops end, held Leases are released
+// so a standby takes over at once instead of after the lease duration.
+import { connectCluster } from '../cluster/connect.ts';
+import type { EngineConfig } from '../engine/config.ts';
+import { EngineMetrics, startServer } from '../server/http.ts';
+import type { LeaderElection } from './options.ts';
+import { Supervisor } from './supervisor.ts';
+
+export interface ReplicaOptions {
+  election: LeaderElection;
+  config: EngineConfig;
+  intervalMs: number;
+  listen?: string;
+  metrics: EngineMetrics;
+  stop: AbortController;
+}
+
+/** Runs until SIGTERM/SIGINT; returns the exit code. */
+export async function startReplica(opts: ReplicaOptions): Promise<number> {
+  const { election, config, metrics, stop } = opts;
+  const log = config.logger;
+  let client;
+  try {
+    // One attempt per request: the Lease loop has its own retry period and deadline.
+    client = await connectCluster({ ...election.connect, retry: { attempts: 1 } }, config.env);
+  } catch (err) {
+    process.stderr.write(`cairn run: leader election: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const supervisor = new Supervisor({
+    config,
+    client,
+    namespace: election.namespace,
+    leaseName: election.leaseName,
+    identity: election.identity,
+    timing: election.timing,
+    ...(election.shards ? { shards: election.shards } : {}),
+    intervalMs: opts.intervalMs,
+    signal: stop.signal,
+    onTick: (lease, r) => {
+      metrics.recordTick(r);
+      log.info({ lease, revision: r.sourceRevision, actions: r.results.length, commit: r.commit, ms: r.durationMs }, 'tick finished');
+    },
+    onError: (lease, err) => {
+      metrics.recordError(err);
+      log.error({ lease, err: (err as Error).message }, 'tick failed; retrying next interval');
+    },
+    onLeadership: (lease, leading) => log.info({ lease, identity: election.identity }, leading ? 'leading: this replica runs the reconcile loop' : 'standing by'),
+  });
+  let server;
+  try {
+    server = opts.listen ? await startServer(opts.listen, metrics, () => supervisor.trigger(), () => supervisor.role()) : undefined;
+  } catch (err) {
+    client.close();
+    process.stderr.write(`cairn run: cannot listen on ${opts.listen}: ${(err as Error).message}\n`);
+    return 2;
+  }
+  let signals = 0;
+  const onSignal = (sig: string) => {
+    if (++signals > 1) {
+      log.warn({ signal: sig }, 'second signal: exiting now; held Leases expire on their own');
+      process.exit(130);
+    }
+    log.info({ signal: sig }, 'stopping: abandoning in-flight backups safely, then releasing the Leases');
+    stop.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  log.info({ repo: config.repoUrl, identity: election.identity, namespace: election.namespace, lease: election.leaseName, shards: election.shards?.count ?? null }, 'cairn run started with leader election');
+  await supervisor.run();
+  server?.close();
+  client.close();
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  log.info('cairn run stopped');
+  return 0;
+}

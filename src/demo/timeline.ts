@@ -5,7 +5,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { startSimulator, type Simulator } from '../cluster/sim/index.ts';
+import { startSimulator, type Simulator } from '../sim/index.ts';
 import { connectCluster } from '../cluster/connect.ts';
 import { engineConfig } from '../engine/config.ts';
 import { Engine, type TickResult } from '../engine/engine.ts';

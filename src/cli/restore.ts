@@ -1,6 +1,7 @@
 // `cairn restore --backup <name> [filters…]`: a manual restore (RestoreRequests in Git run
 // through the reconciler). Prints a summary table (text) or the whole result with per-item
 // outcomes (--output json). Exit 0 when the restore Completed, 1 otherwise (2: bad usage).
+import { slotStamp } from '../schedule/naming.ts';
 import { chooseRepoLocation } from '../api/location-choice.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -127,7 +128,7 @@ async function pickModifiers(repo: PolicyRepository, value: string | undefined, 
 }
 
 function defaultName(backup: string, at: Date): string {
-  return `restore-${backup}-${at.toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
+  return `restore-${backup}-${slotStamp(at)}`;
 }
 
 async function restoreCommand(opts: RestoreCliOptions): Promise<number> {

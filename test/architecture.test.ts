@@ -23,7 +23,6 @@ const IO_BUILTINS = /^node:(fs|fs\/promises|net|http|https|child_process|dgram|d
 const CLI_ADAPTER_DEBT = new Set<string>([
   'cli/backup.ts → cluster/connect.ts',
   'cli/backup.ts → storage/index.ts',
-  'cli/modifiers.ts → cluster/types.ts',
   'cli/backups.ts → storage/index.ts',
   'cli/engine.ts → server/http.ts',
   'cli/restore.ts → cluster/connect.ts',
@@ -33,16 +32,7 @@ const CLI_ADAPTER_DEBT = new Set<string>([
 ]);
 
 /** Core → adapter imports that still exist (issue 18.3); may only shrink, like the list above. */
-const CORE_ADAPTER_DEBT = new Set<string>([
-  'modifiers/apply.ts → cluster/types.ts',
-  'modifiers/match.ts → cluster/types.ts',
-  'plan/observed.ts → storage/types.ts',
-  'plan/plan.ts → storage/types.ts',
-  'plan/restores.ts → storage/types.ts',
-  'plan/types.ts → storage/types.ts',
-  'schedule/due.ts → storage/types.ts',
-  'schedule/retention.ts → storage/types.ts',
-]);
+const CORE_ADAPTER_DEBT = new Set<string>([]);
 
 const HEAVY_PACKAGES = ['@kubernetes/client-node', 'minio', 'simple-git', 'prom-client', 'etcd3'];
 

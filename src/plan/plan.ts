@@ -14,7 +14,7 @@
 // - Pre-restore safety backups (manifest.preRestoreFor) are outside every policy's retention.
 import type { BackupPolicy, PolicyRepository } from '../api/types.ts';
 import { chooseRepoLocation } from '../api/location-choice.ts';
-import type { Inventory, InventoryBackup } from '../storage/types.ts';
+import type { ObservedBackup as InventoryBackup, ObservedInventory as Inventory } from '../api/inventory.ts';
 import { formatDuration, parseDuration } from '../schedule/duration.ts';
 import { evaluateDue, type BackupLookup, type SlotCache } from '../schedule/due.ts';
 import { rfc3339 } from '../schedule/naming.ts';

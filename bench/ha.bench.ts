@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulator, type Simulator } from '../src/cluster/sim/index.ts';
+import { startSimulator, type Simulator } from '../src/sim/index.ts';
 import { connectCluster } from '../src/cluster/connect.ts';
 import { LEASE_RESOURCE } from '../src/ha/lease-elector.ts';
 import { git, humanCommit, makeRemote } from '../test/git/helpers.ts';

@@ -13,7 +13,6 @@ import { createLogger } from '../log.ts';
 import { EngineMetrics, startServer } from '../server/http.ts';
 import { bodyLine } from '../engine/report.ts';
 import { addLeaderElectionOptions, leaderElection, type LeaderElection, type LeaderElectionFlags } from '../ha/options.ts';
-import { startReplica } from '../ha/replica.ts';
 
 interface EngineOpts {
   repo?: string;
@@ -199,6 +198,7 @@ export function registerEngine(program: Command): void {
     const log = config.logger;
     if (election) {
       // Several replicas: src/ha runs a loop per Lease this replica holds.
+      const { startReplica } = await import('../ha/replica.ts');
       const code = await startReplica({ election, config, intervalMs, listen: o.listen, metrics, stop });
       process.exitCode = code;
       return;

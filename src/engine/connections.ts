@@ -46,9 +46,4 @@ export class Connections {
     for (const { client } of this.clusters.values()) client.then((c) => c.close(), () => undefined);
     this.clusters.clear();
   }
-
-  /** The location a policy or restore uses: its own, else the default one. */
-  static resolveLocation(repo: PolicyRepository, name: string | undefined): BackupLocation | undefined {
-    return name ? repo.locations.find((l) => l.metadata.name === name) : repo.locations.find((l) => l.spec.default);
-  }
 }

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
+import { startSimulator, type Simulator } from '../../src/sim/index.ts';
 import { connectCluster, type ClusterClient } from '../../src/cluster/connect.ts';
 import { LEASE_RESOURCE } from '../../src/ha/lease-elector.ts';
 import { humanCommit, makeRemote, nonFastForwards, tempRoot } from '../git/helpers.ts';

@@ -9,7 +9,7 @@ import * as k8s from '@kubernetes/client-node';
 import { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
+import { startSimulator, type Simulator } from '../../src/sim/index.ts';
 import { registerEngine } from '../../src/cli/engine.ts';
 import { leaderElection } from '../../src/ha/options.ts';
 

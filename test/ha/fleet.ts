@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import type { Simulator } from '../../src/cluster/sim/index.ts';
+import type { Simulator } from '../../src/sim/index.ts';
 import { connectCluster, type ClusterClient } from '../../src/cluster/connect.ts';
 import { engineConfig } from '../../src/engine/config.ts';
 import type { TickResult } from '../../src/engine/engine.ts';

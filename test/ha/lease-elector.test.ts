@@ -1,6 +1,6 @@
 // The Lease loop against the simulator's conflict semantics, through cairn's own cluster client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
+import { startSimulator, type Simulator } from '../../src/sim/index.ts';
 import { connectCluster, type ClusterClient } from '../../src/cluster/connect.ts';
 import { LeaseElector, LEASE_RESOURCE, checkTiming, DEFAULT_TIMING } from '../../src/ha/lease-elector.ts';
 

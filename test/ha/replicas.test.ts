@@ -4,7 +4,7 @@
 // are reported. Leases are short (3s) so failovers fit in a test.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
+import { startSimulator, type Simulator } from '../../src/sim/index.ts';
 import { nonFastForwards, tempRoot } from '../git/helpers.ts';
 import { slotName, startFleet, statusCommits, storedBackups, until, type Fleet, type Replica } from './fleet.ts';
 

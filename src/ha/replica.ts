@@ -2,6 +2,7 @@
 // runs the supervisor (a reconcile loop per Lease held), serves /healthz, /readyz ("standby" when
 // it holds none) and /status, and stops safely on SIGTERM: loops end, held Leases are released
 // so a standby takes over at once instead of after the lease duration.
+import { Gauge } from 'prom-client';
 import { connectCluster } from '../cluster/connect.ts';
 import type { EngineConfig } from '../engine/config.ts';
 import { EngineMetrics, startServer } from '../server/http.ts';
@@ -29,6 +30,7 @@ export async function startReplica(opts: ReplicaOptions): Promise<number> {
     process.stderr.write(`cairn run: leader election: ${(err as Error).message}\n`);
     return 2;
   }
+  const leading = new Gauge({ name: 'cairn_leader', help: '1 while this replica holds the Lease (and runs its shard), else 0', labelNames: ['lease'], registers: [metrics.registry] });
   const supervisor = new Supervisor({
     config,
     client,
@@ -47,7 +49,10 @@ export async function startReplica(opts: ReplicaOptions): Promise<number> {
       metrics.recordError(err);
       log.error({ lease, err: (err as Error).message }, 'tick failed; retrying next interval');
     },
-    onLeadership: (lease, leading) => log.info({ lease, identity: election.identity }, leading ? 'leading: this replica runs the reconcile loop' : 'standing by'),
+    onLeadership: (lease, lead) => {
+      leading.set({ lease }, lead ? 1 : 0);
+      log.info({ lease, identity: election.identity }, lead ? 'leading: this replica runs the reconcile loop' : 'standing by');
+    },
   });
   let server;
   try {

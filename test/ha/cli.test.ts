@@ -104,6 +104,7 @@ describe('cairn run --leader-elect, three processes', () => {
       // The new leader acts: a policy pushed now is backed up by it.
       humanCommit(remote, { 'policies/p1.yaml': policyDoc('p1', undefined, 'team-a') }, 'add p1');
       await until(() => statusCommits(remote).some((c) => c.actions.includes('backup p1-20261201060000 Completed')), 'p1 backed up by the new leader', 60_000);
+      expect(await (await fetch(`http://127.0.0.1:${second.port}/metrics`)).text()).toMatch(/^cairn_leader\{lease="cairn"\} 1$/m);
 
       // SIGTERM: the leader stops, releases the Lease, and the last replica takes it without
       // waiting for it to expire.

@@ -111,7 +111,9 @@ export class LeaseElector {
     while (!signal.aborted) {
       if (!this.paused) {
         const sentAt = this.now();
-        const ok = await this.tryAcquireOrRenew(sentAt).catch((err: unknown) => {
+        // A request that hangs must not stall the loop past a renew deadline (client-go bounds
+        // each renewal the same way); its late answer is ignored.
+        const ok = await withTimeout(this.tryAcquireOrRenew(sentAt), this.opts.renewDeadlineMs).catch((err: unknown) => {
           this.log.warn({ err: (err as Error).message }, 'lease request failed');
           return false;
         });
@@ -228,6 +230,14 @@ export class LeaseElector {
     }
     this.observed = { record, resourceVersion: String(obj.metadata.resourceVersion ?? '') };
   }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the API server within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -80,6 +80,28 @@ describe('LeaseElector', () => {
     await Promise.all(runs);
   });
 
+  it('stops leading by the renew deadline when the API server fails every renewal, and leads again once it answers', async () => {
+    const a = elector('outage', 'a');
+    const events: string[] = [];
+    a.on((e) => events.push(e.type));
+    const stop = new AbortController();
+    const run = a.run(stop.signal);
+    await until(() => a.isLeader(), 'a to lead');
+    sim.faults.failNext = [{ status: 503, count: 1_000_000, groupResource: 'leases.coordination.k8s.io' }];
+    try {
+      await until(() => !a.isLeader(), 'a to stop leading');
+      expect(events).toEqual(['started', 'stopped']);
+    } finally {
+      sim.faults.failNext = [];
+    }
+    // Nobody took the Lease meanwhile; a renews it and starts a new term.
+    await until(() => a.isLeader(), 'a to lead again');
+    expect(events).toEqual(['started', 'stopped', 'started']);
+    expect((await spec('outage')).holderIdentity).toBe('a');
+    stop.abort();
+    await run;
+  });
+
   it('releases on shutdown so a standby takes over without waiting for expiry', async () => {
     const a = elector('release', 'a');
     const stopA = new AbortController();

@@ -14,6 +14,7 @@ import { createLogger } from '../log.ts';
 import { openLocation } from '../storage/index.ts';
 import { renderRestoreText } from '../restore/report.ts';
 import { runRestore, type RestoreProgress } from '../restore/run.ts';
+import { stringifyExact } from '../exact-json.ts';
 
 interface RestoreCliOptions {
   backup: string;
@@ -160,7 +161,7 @@ async function restoreCommand(opts: RestoreCliOptions): Promise<number> {
       onProgress: progress,
     });
     if (tty) process.stderr.write('\r\x1b[K');
-    process.stdout.write(opts.output === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderRestoreText(result));
+    process.stdout.write(opts.output === 'json' ? `${stringifyExact(result, 2)}\n` : renderRestoreText(result));
     return result.phase === 'Completed' ? 0 : 1;
   } catch (err) {
     process.stderr.write(`cairn: ${(err as Error).message}\n`);

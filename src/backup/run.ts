@@ -127,6 +127,9 @@ async function backupLocked(opts: RunBackupOptions, logger: Logger, cluster: Pro
         out.warnings.push(`discovery of ${f.groupVersion} failed, its resources were skipped: ${f.error}`);
         log.write('warn', 'discovery failed for a group version', { groupVersion: f.groupVersion, error: f.error });
       }
+      for (const a of discovery.aliases) {
+        log.write('info', 'resource served through two groups: archived once, under its canonical group', { resource: a.groupResource, canonical: a.canonical });
+      }
       for (const p of unmatchedIncludes(discovery.resources, selection)) {
         log.write('warn', `includedResources "${p}" matches no served resource (write group-resources such as deployments.apps)`, { pattern: p });
       }
@@ -244,7 +247,13 @@ async function collect(opts: RunBackupOptions, tasks: ListTask[], archive: Archi
 
   await Promise.all(tasks.filter((t) => !t.deferred).map((t) => limit(() => runTask(t))));
   await Promise.all(tasks.filter((t) => t.deferred).map((t) => limit(() => runTask(t))));
-  for (const [gr, count] of Object.entries(out.itemCounts)) log.write('info', 'resource backed up', { resource: gr, items: count });
+  // The version each resource was read in: its group's preferred one, or the newest that serves it.
+  const versions = new Map(tasks.map((t) => [t.res.groupResource, t.res]));
+  for (const [gr, count] of Object.entries(out.itemCounts)) {
+    const res = versions.get(gr);
+    const apiVersion = res ? (res.group ? `${res.group}/${res.version}` : res.version) : undefined;
+    log.write('info', 'resource backed up', { resource: gr, apiVersion, ...(res?.preferredVersion === false ? { preferredVersion: false } : {}), items: count });
+  }
 }
 
 function recordListFailure(task: ListTask, err: ClusterError, archived: number, out: Outcome, log: BackupLog): void {

@@ -48,13 +48,21 @@ const EXTRA_FIELDS: Record<string, string[]> = {
 const UNDELETABLE_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 
 export class ClusterApi {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   readonly store = new ObjectStore();
   private readonly alloc = new Allocators();
   private readonly pendingCrds = new Map<string, NodeJS.Timeout>();
 
-  /** @param crdEstablishDelayMs how long a new CRD takes to become Established (a real controller takes a moment). */
-  constructor(private readonly crdEstablishDelayMs = 50) {}
+  /**
+   * @param crdEstablishDelayMs how long a new CRD takes to become Established (a real controller takes a moment).
+   * @param cohabiting serve Ingress through extensions/v1beta1 too, one storage (Kubernetes 1.19-1.21).
+   */
+  constructor(
+    private readonly crdEstablishDelayMs = 50,
+    cohabiting = false,
+  ) {
+    this.registry = new Registry(cohabiting);
+  }
 
   // ---- reads ---------------------------------------------------------------------------
 
@@ -144,6 +152,7 @@ export class ClusterApi {
     const key = objectKey(md.namespace, md.name);
     if (table.get(key)) throw errors.alreadyExists(def.group, def.resource, md.name);
     if (def.crd) obj.apiVersion = apiVersionOf(def.group, def.storageVersion!);
+    else if (def.storedAs) obj.apiVersion = apiVersionOf(def.storedAs.group, def.storedAs.version);
     if (def.subresources.includes('status')) delete obj.status;
     this.applyTypeRules(def, obj, undefined, opts.dryRun);
     stampCreate(obj, def, opts.dryRun ? this.store.currentResourceVersion : this.store.nextResourceVersion(), opts.manager);
@@ -226,7 +235,7 @@ export class ClusterApi {
     if (obj.metadata.uid !== undefined && obj.metadata.uid !== '' && obj.metadata.uid !== old.metadata.uid) {
       throw new ApiStatusError(409, 'Conflict', `Precondition failed: UID in precondition: ${obj.metadata.uid}, UID in object meta: ${old.metadata.uid}`, { name: t.name, kind: def.resource });
     }
-    if (def.crd) obj.apiVersion = old.apiVersion;
+    if (def.crd || def.storedAs) obj.apiVersion = old.apiVersion;
     if (def.subresources.includes('status')) obj.status = old.status;
     this.applyTypeRules(def, obj, old, opts.dryRun);
     stampUpdate(obj, old, def, opts.dryRun ? old.metadata.resourceVersion : this.store.nextResourceVersion(), opts.manager);

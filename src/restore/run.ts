@@ -24,6 +24,8 @@ import { readVerifiedItems } from './read.ts';
 import { resolveBackup, type ResolveStore } from './resolve.ts';
 import { ResourceResolver } from './resources.ts';
 import { takeSafetyBackup } from './safety.ts';
+import { DEFAULT_NAMESPACE_WAIT_MS, NAMESPACE_REF, isTerminating, targetNamespaces, waitForTerminatingNamespaces } from './namespaces.ts';
+import { parseDuration } from '../schedule/duration.ts';
 import { restoreSpecHash } from './spec-hash.ts';
 import { compileRestoreModifiers } from './modifiers.ts';
 import type { RestoreCounts, RestoreInput, RestoreItemResult, RestorePhase, RestoreResult } from './types.ts';
@@ -56,6 +58,8 @@ export interface RunRestoreOptions {
   concurrency?: number;
   /** How long to wait for a restored CRD to be Established; default 60 s. */
   crdTimeoutMs?: number;
+  /** Bound on waiting for a Terminating target namespace when the spec sets none; default 3 min. */
+  namespaceWaitMs?: number;
 }
 
 export { restoreSpecHash } from './spec-hash.ts';
@@ -173,6 +177,19 @@ async function restore(
     await resolver.find(NAMESPACES);
   } catch (err) {
     throw new RestoreError('restore.cluster', `cannot reach cluster ${opts.clusterName}: ${(err as Error).message}`, { cause: err });
+  }
+
+  // A target namespace being deleted refuses every create: wait for it to go, or fail before
+  // anything is written (restore/namespaces.ts). A dry run only says so.
+  const namespaces = targetNamespaces(items);
+  if (result.dryRun) {
+    for (const n of namespaces) {
+      if (isTerminating(await opts.client.get(NAMESPACE_REF, undefined, n))) result.warnings.push(`namespace ${n} is terminating: a restore waits for it to go (namespaceTerminationTimeout), then creates it`);
+    }
+  } else if (namespaces.length > 0) {
+    const timeoutMs = spec.namespaceTerminationTimeout ? parseDuration(spec.namespaceTerminationTimeout) : (opts.namespaceWaitMs ?? DEFAULT_NAMESPACE_WAIT_MS);
+    const waited = await waitForTerminatingNamespaces({ client: opts.client, namespaces, timeoutMs, logger });
+    if (waited.length) result.warnings.push(`waited for namespace(s) ${waited.join(', ')} to finish terminating before restoring`);
   }
 
   if (!result.dryRun && spec.preRestoreBackup !== false && items.length > 0) {

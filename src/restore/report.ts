@@ -66,7 +66,7 @@ export function renderRestoreText(result: RestoreResult): string {
     lines.push('', ...table([head, ...rows]).map((l) => `  ${l}`));
   }
 
-  const interesting = result.items.filter((i) => column(i.action) === 'failed' || (result.dryRun && (i.action === 'update' || i.action === 'create' || i.differs)) || (!result.dryRun && i.differs && i.action === 'skipped'));
+  const interesting = result.items.filter((i) => column(i.action) === 'failed' || (result.dryRun && (i.action === 'update' || i.action === 'create' || i.differs)) || (!result.dryRun && i.differs && i.action === 'skipped') || (i.reason?.startsWith('managed by ') ?? false));
   if (interesting.length) {
     lines.push('');
     for (const i of interesting) {

@@ -14,6 +14,7 @@ import { NAMESPACES } from '../cluster/selection.ts';
 import type { BackupTarget } from '../backup/types.ts';
 import type { FetchedResources } from '../storage/fetch.ts';
 import type { IndexEntry } from '../storage/types.ts';
+import type { Item } from '../cluster/types.ts';
 import { silentLogger } from '../log.ts';
 import { applySteps } from './apply.ts';
 import { RestoreError } from './errors.ts';
@@ -24,6 +25,7 @@ import { readVerifiedItems } from './read.ts';
 import { resolveBackup, type ResolveStore } from './resolve.ts';
 import { ResourceResolver } from './resources.ts';
 import { takeSafetyBackup } from './safety.ts';
+import { managedBy, managedIndex } from './managed.ts';
 import { DEFAULT_NAMESPACE_WAIT_MS, NAMESPACE_REF, isTerminating, targetNamespaces, waitForTerminatingNamespaces } from './namespaces.ts';
 import { parseDuration } from '../schedule/duration.ts';
 import { restoreSpecHash } from './spec-hash.ts';
@@ -156,7 +158,7 @@ async function restore(
   const fetched = await opts.store.fetchResources(resolved.manifest.name).catch((err: unknown) => {
     throw asIntegrity(err, resolved.manifest.name);
   });
-  let selected;
+  let selected: Item[];
   try {
     const read = await readVerifiedItems(resolved.manifest.name, fetched.path, index, (e) => mayRestore(e, spec));
     selected = selectItems(read.items, spec);
@@ -165,10 +167,27 @@ async function restore(
     await fetched.cleanup();
   }
 
+  // Objects a controller of the target cluster maintains are reported, never restored (managed.ts).
+  const owners = managedIndex(selected);
+  const managed: RestoreItemResult[] = [];
+  selected = selected.filter((i) => {
+    const controller = managedBy(i, owners);
+    if (!controller) return true;
+    const mapped = i.namespace ? (spec.namespaceMapping?.[i.namespace] ?? i.namespace) : undefined;
+    managed.push({
+      groupResource: i.groupResource,
+      ...(mapped ? { namespace: mapped } : {}),
+      ...(mapped && mapped !== i.namespace ? { backupNamespace: i.namespace } : {}),
+      name: i.name,
+      action: result.dryRun ? 'skip' : 'skipped',
+      reason: `managed by ${controller}`,
+    });
+    return false;
+  });
   const { items, failed } = prepareItems(selected, spec, modifier);
   const steps = planSteps(items);
-  planned(items.length + failed.length);
-  for (const f of failed) itemDone();
+  planned(items.length + failed.length + managed.length);
+  for (const f of [...failed, ...managed]) itemDone();
 
   // The cluster must answer before anything else happens: an unreachable cluster fails the
   // restore as a whole rather than every item.
@@ -218,7 +237,7 @@ async function restore(
     onItem: itemDone,
     resolver,
   });
-  return [...applied, ...failed];
+  return [...applied, ...failed, ...managed];
 }
 
 /** Storage integrity failures refuse the restore (FailedValidation); other storage errors fail it. */

@@ -174,6 +174,7 @@ export class ClusterApi {
     if (opts.dryRun) return this.present(t, obj as StoredObject, false);
     table.put(key, obj as StoredObject);
     if (def.groupResource === CRD_GROUP_RESOURCE) this.scheduleEstablish(obj);
+    if (def.groupResource === 'services') this.serviceEndpoints(obj);
     return this.present(t, obj as StoredObject, false);
   }
 
@@ -373,6 +374,44 @@ export class ClusterApi {
       this.registry.unregisterCustom(name);
       this.store.dropTable(`${(old as Obj).spec.names.plural}.${(old as Obj).spec.group}`);
     }
+  }
+
+  /**
+   * The endpoints and endpointslice controllers: a Service with a selector gets an Endpoints
+   * object of its name (pkg/controller/endpoint) and an EndpointSlice "<service>-<random>"
+   * labelled kubernetes.io/service-name and endpointslice.kubernetes.io/managed-by:
+   * endpointslice-controller.k8s.io, owned by the Service (pkg/controller/endpointslice,
+   * reconciler.go). The simulator runs no pods, so both list no endpoints.
+   */
+  private serviceEndpoints(svc: Obj): void {
+    const selector = svc.spec?.selector;
+    if (!selector || Object.keys(selector).length === 0) return;
+    const namespace = svc.metadata.namespace;
+    const name = svc.metadata.name;
+    const opts = { manager: 'kube-controller-manager', dryRun: false };
+    const ports = ((svc.spec.ports ?? []) as Obj[]).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: typeof p.targetPort === 'number' ? p.targetPort : p.port, protocol: p.protocol ?? 'TCP' }));
+    const endpoints = this.registry.lookup('', 'v1', 'endpoints')!;
+    if (!this.store.table(endpoints.groupResource).get(objectKey(namespace, name))) {
+      this.create({ def: endpoints, apiVersion: 'v1', namespace, name }, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace, ...(svc.metadata.labels ? { labels: { ...svc.metadata.labels } } : {}) } }, opts);
+    }
+    const slices = this.registry.lookup('discovery.k8s.io', 'v1', 'endpointslices')!;
+    this.create(
+      { def: slices, apiVersion: 'discovery.k8s.io/v1', namespace },
+      {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: {
+          generateName: `${name}-`,
+          namespace,
+          labels: { 'kubernetes.io/service-name': name, 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' },
+          ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name, uid: svc.metadata.uid, controller: true, blockOwnerDeletion: true }],
+        },
+        addressType: 'IPv4',
+        endpoints: [],
+        ports,
+      },
+      opts,
+    );
   }
 
   /** What the namespace controller deletes: every object in the namespace. */

@@ -7,6 +7,7 @@ import { ObjectStore, objectKey, lowerBound, type StoredObject } from './store.t
 import { ApiStatusError, errors } from './status.ts';
 import { checkBody, checkName, checkNamespace, generatedName } from './validate.ts';
 import { applyPatch } from './patch.ts';
+import { syncVolumes } from './volumes.ts';
 import { parseLabelSelector, parseFieldSelector, matchesLabels, matchesFields, COMMON_FIELDS, SelectorError } from './selectors.ts';
 import { Allocators, stampCreate, stampUpdate, defaultService, releaseService, defaultDeployment, defaultNamespace, defaultSecret, checkConfigMap, checkImmutable, controllerStatus, nowTimestamp } from './defaults.ts';
 import { CRD_GROUP_RESOURCE, checkCrd, crdResources, pendingStatus, establishedStatus, isEstablished } from './crds.ts';
@@ -175,6 +176,10 @@ export class ClusterApi {
     table.put(key, obj as StoredObject);
     if (def.groupResource === CRD_GROUP_RESOURCE) this.scheduleEstablish(obj);
     if (def.groupResource === 'services') this.serviceEndpoints(obj);
+    if (def.groupResource === 'persistentvolumes' || def.groupResource === 'persistentvolumeclaims') {
+      syncVolumes(this.store);
+      return this.present(t, table.get(key)!, false);
+    }
     return this.present(t, obj as StoredObject, false);
   }
 
@@ -267,6 +272,10 @@ export class ClusterApi {
       }
     }
     table.put(key, obj as StoredObject);
+    if (def.groupResource === 'persistentvolumes' || def.groupResource === 'persistentvolumeclaims') {
+      syncVolumes(this.store);
+      return this.present(t, table.get(key)!, false);
+    }
     if (def.groupResource === CRD_GROUP_RESOURCE && isEstablished(old)) {
       this.registry.unregisterCustom(obj.metadata.name);
       this.registry.registerCustom(crdResources(obj));
@@ -366,6 +375,7 @@ export class ClusterApi {
     this.store.table(def.groupResource).delete(key);
     this.store.nextResourceVersion();
     if (def.groupResource === 'services') releaseService(old, this.alloc);
+    if (def.groupResource === 'persistentvolumeclaims' || def.groupResource === 'persistentvolumes') syncVolumes(this.store);
     if (def.groupResource === 'namespaces') this.removeNamespaceContents(old.metadata.name);
     if (def.groupResource === CRD_GROUP_RESOURCE) {
       const name = old.metadata.name;
@@ -424,6 +434,7 @@ export class ClusterApi {
       }
       table.deleteNamespace(namespace);
     }
+    syncVolumes(this.store); // its claims are gone: their volumes are Released
   }
 
   // ---- per-type rules ------------------------------------------------------------------

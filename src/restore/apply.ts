@@ -7,7 +7,8 @@ import pLimit from 'p-limit';
 import type { ClusterClient, ResourceRef } from '../cluster/client.ts';
 import { ClusterError } from '../cluster/errors.ts';
 import { CRDS } from '../cluster/selection.ts';
-import type { KubeObject } from '../cluster/types.ts';
+import type { ApiResource, KubeObject } from '../cluster/types.ts';
+import { canonicalGroupResource } from '../cluster/discovery.ts';
 import { waitEstablished } from './crd.ts';
 import { createMergePatch, deepEqual, fieldDiff } from './diff.ts';
 import type { RestoreStep } from './order.ts';
@@ -112,8 +113,15 @@ async function applyItem(item: RestoreItem, ctx: StepContext, crdNames: Set<stri
       if (ctx.dryRun && crdNames.has(item.groupResource)) {
         return { ...result, action: 'create', reason: `its CustomResourceDefinition ${item.groupResource} is created by this restore` };
       }
+      const canonical = canonicalGroupResource(item.groupResource);
+      const other = canonical !== item.groupResource ? await ctx.resolver.find(canonical) : undefined;
+      if (other) {
+        return { ...result, error: `the cluster does not serve ${item.groupResource} (${item.object.apiVersion}); the same objects are served as ${canonical} in ${servedIn(other)}: a resource modifier can rewrite apiVersion, or exclude it` };
+      }
       return { ...result, error: `the cluster does not serve ${item.groupResource}: restore its CustomResourceDefinition or exclude it` };
     }
+    const notServed = unservedVersion(res, item.object);
+    if (notServed) return { ...result, error: notServed };
     const ref = ResourceResolver.refFor(res, item.object);
     if (ctx.dryRun) return await planItem(item, ref, ctx, result);
     return await writeItem(item, ref, ctx, result);
@@ -123,6 +131,20 @@ async function applyItem(item: RestoreItem, ctx: StepContext, crdNames: Set<stri
 }
 
 /** The live object prepared like the backup's, whether they differ, and a stale PV claim. */
+function servedIn(res: ApiResource): string {
+  const versions = res.servedVersions ?? [res.version];
+  return versions.map((v) => (res.group ? `${res.group}/${v}` : v)).join(', ');
+}
+
+/** Why the item's apiVersion cannot be written (its group serves the resource in other versions only). */
+function unservedVersion(res: ApiResource, obj: KubeObject): string | undefined {
+  const slash = obj.apiVersion.lastIndexOf('/');
+  const group = slash >= 0 ? obj.apiVersion.slice(0, slash) : '';
+  const version = slash >= 0 ? obj.apiVersion.slice(slash + 1) : obj.apiVersion;
+  if (group !== res.group || !res.servedVersions || res.servedVersions.includes(version)) return undefined;
+  return `the cluster does not serve ${res.groupResource} in ${obj.apiVersion}; it serves it in ${servedIn(res)}: a resource modifier can rewrite apiVersion, or exclude it`;
+}
+
 async function compare(item: RestoreItem, live: KubeObject, ctx: StepContext) {
   const current = prepareObject(item.groupResource, live, ctx.prepare);
   const stale: StaleClaim | undefined = item.groupResource === 'persistentvolumes' ? await staleClaimRef(ctx.client, live) : undefined;

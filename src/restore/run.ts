@@ -192,10 +192,16 @@ async function restore(
   // The cluster must answer before anything else happens: an unreachable cluster fails the
   // restore as a whole rather than every item.
   const resolver = new ResourceResolver(opts.client);
+  let serverVersion: string;
   try {
-    await resolver.find(NAMESPACES);
+    [, serverVersion] = await Promise.all([resolver.find(NAMESPACES), opts.client.serverVersion()]);
   } catch (err) {
     throw new RestoreError('restore.cluster', `cannot reach cluster ${opts.clusterName}: ${(err as Error).message}`, { cause: err });
+  }
+  const across = versionChange(resolved.manifest.cluster.serverVersion, serverVersion);
+  if (across) {
+    result.warnings.push(across);
+    logger.warn({ backupServerVersion: resolved.manifest.cluster.serverVersion, serverVersion }, across);
   }
 
   // A target namespace being deleted refuses every create: wait for it to go, or fail before
@@ -238,6 +244,19 @@ async function restore(
     resolver,
   });
   return [...applied, ...failed, ...managed];
+}
+
+/**
+ * A restore into a cluster of another Kubernetes version than the backup's: said in the result
+ * and the log (resources may be served in other versions there; apply.ts names each one that
+ * is not). Compared by major.minor; undefined when equal or unknown.
+ */
+export function versionChange(backup: string | undefined, target: string): string | undefined {
+  const minor = (v: string | undefined) => /^v?(\d+)\.(\d+)/.exec(v ?? '')?.slice(1, 3).join('.');
+  const a = minor(backup);
+  const b = minor(target);
+  if (!a || !b || a === b) return undefined;
+  return `the backup was taken from Kubernetes ${backup} and is restored into ${target}: objects whose API version the target no longer serves fail one by one, naming the versions it serves`;
 }
 
 /** Storage integrity failures refuse the restore (FailedValidation); other storage errors fail it. */

@@ -187,7 +187,7 @@ async function restore(
   const { items, failed } = prepareItems(selected, spec, modifier);
   const steps = planSteps(items);
   planned(items.length + failed.length + managed.length);
-  for (const f of [...failed, ...managed]) itemDone();
+  for (let i = 0; i < failed.length + managed.length; i++) itemDone();
 
   // The cluster must answer before anything else happens: an unreachable cluster fails the
   // restore as a whole rather than every item.

@@ -4,7 +4,7 @@
 // classic) run against the simulator.
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectCluster } from '../../src/cluster/connect.ts';
-import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
+import { startSimulator, type Simulator } from '../../src/sim/index.ts';
 import type { KubeObject } from '../../src/cluster/types.ts';
 import { compareKubeVersions } from '../../src/cluster/discovery.ts';
 import { ns, startHarness, type Harness } from '../restore/harness.ts';

@@ -23,7 +23,6 @@ const crd: KubeObject = {
     versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
   },
 };
-const COUNTERS = { group: 'example.com', version: 'v1', resource: 'counters', namespaced: true };
 const NS = { group: '', version: 'v1', resource: 'namespaces', namespaced: false };
 
 // The body as the client sends it: JSON text, so the simulator receives these exact digits.

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_VERSION, type RestoreRequestSpec } from '../../src/api/types.ts';
 import { connectCluster, type ClusterClient } from '../../src/cluster/connect.ts';
 import type { ResourceRef } from '../../src/cluster/client.ts';
-import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
+import { startSimulator, type Simulator } from '../../src/sim/index.ts';
 import type { KubeObject } from '../../src/cluster/types.ts';
 import { runBackup } from '../../src/backup/run.ts';
 import { runRestore } from '../../src/restore/run.ts';

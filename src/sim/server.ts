@@ -9,7 +9,7 @@ import { ApiStatusError, errors } from './status.ts';
 import { injectedFault, misorderList, type Faults } from './faults.ts';
 import { toTable, wantsTable } from './table.ts';
 import { assertPatchType } from './patch.ts';
-import { parseExact, stringifyExact } from '../../exact-json.ts';
+import { parseExact, stringifyExact } from '../exact-json.ts';
 
 type Obj = Record<string, any>;
 

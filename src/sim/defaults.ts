@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { errors } from './status.ts';
 import type { ServedResource } from './registry.ts';
-import { stringifyExact } from '../../exact-json.ts';
+import { stringifyExact } from '../exact-json.ts';
 
 type Obj = Record<string, any>;
 

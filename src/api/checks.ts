@@ -6,7 +6,7 @@ import { parseSchedule } from '../schedule/expression.ts';
 import type { KindName } from './types.ts';
 import { issue, type Issue, type PathSegment } from './errors.ts';
 import { inlineKubeconfigProblem } from './credentials.ts';
-import { DNS_LABEL, checkGlobList, checkLabelSelector, globProblem, pointerProblem, regexProblem } from './patterns.ts';
+import { DNS_LABEL, checkGlobList, checkIncludeExclude, checkLabelSelector, globProblem, pointerProblem, regexProblem } from './patterns.ts';
 import { parseDocument } from 'yaml';
 
 type Obj = Record<string, unknown>;
@@ -31,9 +31,9 @@ function checkDuration(spec: Obj, field: string, out: Issue[], positive: boolean
 }
 
 function checkSelection(spec: Obj, out: Issue[]): void {
-  for (const f of ['includedNamespaces', 'excludedNamespaces', 'includedResources', 'excludedResources']) {
-    out.push(...checkGlobList(spec[f], ['spec', f]));
-  }
+  // Velero's list rules (ValidateNamespaceIncludesExcludes, ValidateIncludesExcludes).
+  out.push(...checkIncludeExclude('namespaces', spec, ['spec'], { included: 'includedNamespaces', excluded: 'excludedNamespaces' }));
+  out.push(...checkIncludeExclude('resources', spec, ['spec'], { included: 'includedResources', excluded: 'excludedResources' }));
   out.push(...checkLabelSelector(spec.labelSelector, ['spec', 'labelSelector']));
   if (Array.isArray(spec.orLabelSelectors)) {
     spec.orLabelSelectors.forEach((s, i) => out.push(...checkLabelSelector(s, ['spec', 'orLabelSelectors', i])));

@@ -4,15 +4,18 @@ import type { ResourceSelection } from '../api/types.ts';
 import type { ApiResource, KubeObject } from '../cluster/types.ts';
 import {
   CRDS,
-  formatLabelSelector,
+  backupKeepsNamespace,
+  backupListsNamespaces,
+  excludedByLabel,
   includeClusterScoped,
-  isGlob,
   namespaceIncluded,
   objectSelected,
   resourceIncluded,
   serverLabelSelector,
   NAMESPACES,
 } from '../cluster/selection.ts';
+import { isGlob } from '../match/glob.ts';
+import { formatLabelSelector } from '../match/label-selector.ts';
 
 export interface ListTask {
   res: ApiResource;
@@ -20,7 +23,7 @@ export interface ListTask {
   namespace?: string;
   /** Pushed to the server to narrow the transfer; objects are re-checked client-side anyway. */
   labelSelector?: string;
-  /** CRDs are listed after everything else: which ones are needed depends on what was found. */
+  /** CRDs and Namespaces are listed after everything else: which ones are kept depends on what was found. */
   deferred: boolean;
 }
 
@@ -54,21 +57,36 @@ export function planLists(resources: readonly ApiResource[], sel: ResourceSelect
       else tasks.push({ res, labelSelector, deferred: false });
       continue;
     }
+    if (res.groupResource === NAMESPACES) {
+      // Kept by what was found in them or by their own labels (backupKeepsNamespace): listed whole.
+      if (backupListsNamespaces(sel)) tasks.push({ res, deferred: true });
+      continue;
+    }
     if (!includeClusterScoped(res, sel)) continue;
-    // Namespaces and CRDs may be kept regardless of labels (they are needed), so list them whole.
-    const related = res.groupResource === NAMESPACES || res.groupResource === CRDS;
-    tasks.push({ res, labelSelector: related ? undefined : labelSelector, deferred: res.groupResource === CRDS });
+    // CRDs may be kept regardless of labels (the custom resources need them), so list them whole.
+    const crds = res.groupResource === CRDS;
+    tasks.push({ res, labelSelector: crds ? undefined : labelSelector, deferred: crds });
   }
   return tasks;
 }
 
+/** What the lists archived so far hold, which decides the deferred lists (CRDs, Namespaces). */
+export interface Found {
+  /** Group-resources with items ("widgets.example.com"). */
+  resources: ReadonlySet<string>;
+  /** Namespaces in which an item was archived. */
+  namespaces: ReadonlySet<string>;
+}
+
 /** Whether a listed object goes into the backup. */
-export function keepObject(res: ApiResource, obj: KubeObject, sel: ResourceSelection, withItems: ReadonlySet<string>): boolean {
+export function keepObject(res: ApiResource, obj: KubeObject, sel: ResourceSelection, found: Found): boolean {
+  if (excludedByLabel(obj)) return false;
   if (res.namespaced) {
     const ns = obj.metadata.namespace;
     return ns !== undefined && namespaceIncluded(ns, sel) && objectSelected(obj, sel);
   }
-  return includeClusterScoped(res, sel, { object: obj, includedCustomResources: withItems });
+  if (res.groupResource === NAMESPACES) return backupKeepsNamespace(obj, sel, found.namespaces);
+  return includeClusterScoped(res, sel, { object: obj, includedCustomResources: found.resources });
 }
 
 /** Include patterns that match no served resource: almost always a typo or a missing group. */

@@ -11,7 +11,7 @@ import type { Transport } from './transport.ts';
 
 interface APIResourceList {
   groupVersion: string;
-  resources: { name: string; namespaced: boolean; kind: string; verbs?: string[] }[];
+  resources: { name: string; namespaced: boolean; kind: string; verbs?: string[]; singularName?: string; shortNames?: string[] }[];
 }
 interface APIGroupList {
   kind?: string;
@@ -29,7 +29,7 @@ interface APIGroupDiscoveryList {
     /** In preference order: the first is the preferred version. */
     versions?: {
       version: string;
-      resources?: { resource: string; responseKind?: { kind?: string }; scope?: string; verbs?: string[] }[];
+      resources?: { resource: string; responseKind?: { kind?: string }; scope?: string; verbs?: string[]; singularResource?: string; shortNames?: string[] }[];
       freshness?: string;
     }[];
   }[];
@@ -109,6 +109,7 @@ export async function discover(transport: Transport, concurrency: number): Promi
         namespaced: r.namespaced,
         verbs,
         groupResource: groupResourceOf(entry.t.group, r.name),
+        ...names(r.singularName, r.shortNames),
       });
     }
   }
@@ -140,7 +141,13 @@ function fromAggregated(doc: APIGroupDiscoveryList, resources: ApiResource[], fa
         namespaced: r.scope === 'Namespaced',
         verbs,
         groupResource: groupResourceOf(group, r.resource),
+        ...names(r.singularResource, r.shortNames),
       });
     }
   }
+}
+
+/** The other names kubectl accepts for a resource (selection resolves them, cluster/resource-names.ts). */
+function names(singular: string | undefined, shortNames: string[] | undefined): Pick<ApiResource, 'singularName' | 'shortNames'> {
+  return { ...(singular ? { singularName: singular } : {}), ...(shortNames?.length ? { shortNames } : {}) };
 }

@@ -24,6 +24,10 @@ export interface ApiResource {
   verbs: string[];
   /** "deployments.apps" or "configmaps". */
   groupResource: string;
+  /** Discovery's singularName ("deployment"); empty or absent: the lower-cased kind stands in. */
+  singularName?: string;
+  /** Discovery's shortNames (["deploy"]). */
+  shortNames?: string[];
 }
 
 /** One object collected for a backup, or read back for a restore. */

@@ -16,17 +16,17 @@ const summary = (tasks: ReturnType<typeof planLists>) => tasks.map((t) => `${t.r
 
 describe('planLists', () => {
   it('lists a namespaced resource once per named namespace, each name once', () => {
-    expect(summary(planLists([CONFIGMAPS, NAMESPACES], { includedNamespaces: ['b', 'a', 'b'] }))).toEqual(['configmaps@a', 'configmaps@b', 'namespaces']);
+    expect(summary(planLists([CONFIGMAPS, NAMESPACES], { includedNamespaces: ['b', 'a', 'b'] }))).toEqual(['configmaps@a', 'configmaps@b', 'namespaces (deferred)']);
   });
 
   it('lists across all namespaces once when the namespaces are a glob', () => {
-    expect(summary(planLists([CONFIGMAPS, NAMESPACES, CRDS], { includedNamespaces: ['team-*'] }))).toEqual(['configmaps', 'namespaces', 'customresourcedefinitions.apiextensions.k8s.io (deferred)']);
+    expect(summary(planLists([CONFIGMAPS, NAMESPACES, CRDS], { includedNamespaces: ['team-*'] }))).toEqual(['configmaps', 'namespaces (deferred)', 'customresourcedefinitions.apiextensions.k8s.io (deferred)']);
   });
 
   it('lists a resource that discovery reported twice once', () => {
     const again = { ...CONFIGMAPS, version: 'v1beta1' };
     const tasks = planLists([CONFIGMAPS, again, NAMESPACES, NAMESPACES], { includedNamespaces: ['a'] });
-    expect(summary(tasks)).toEqual(['configmaps@a', 'namespaces']);
+    expect(summary(tasks)).toEqual(['configmaps@a', 'namespaces (deferred)']);
     expect(tasks[0].res.version).toBe('v1');
   });
 });

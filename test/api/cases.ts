@@ -376,6 +376,20 @@ export const CASES: InvalidCase[] = [
     expect: ['modifiers/lookbehind.yaml:10:28: error: spec.resourceModifierRules[0].conditions.resourceNameRegex: "(?<=web)-1" is not a valid RE2 (Go) regular expression: invalid named capture: `(?<=web)-1`'],
   },
   {
+    name: 'merge patch that is malformed JSON (Velero json_merge_patch_test.go "patch with bad json"), issue 15 item 7',
+    files: {
+      'modifiers/bad-json.yaml': modifiers('bad-json', rule('    - conditions: {groupResource: pods}\n      mergePatches:\n        - patchData: \'{"a"::1}\'\n')),
+    },
+    expect: ["modifiers/bad-json.yaml:10:22: error: spec.resourceModifierRules[0].mergePatches[0].patchData: is not valid YAML or JSON: unexpected ':' inside {…} or […] (a value cannot start with ':'; quote it if it should)"],
+  },
+  {
+    name: 'strategic patch with trailing garbage, its line inside patchData named',
+    files: {
+      'modifiers/trailing.yaml': modifiers('trailing', rule('    - conditions: {groupResource: pods}\n      strategicPatches:\n        - patchData: |\n            {"metadata": {"labels": {"a": "b"}}}\n            garbage\n')),
+    },
+    expect: ["modifiers/trailing.yaml:10:22: error: spec.resourceModifierRules[0].strategicPatches[0].patchData: is not valid YAML or JSON: Unexpected scalar at node end (line 2 of patchData)"],
+  },
+  {
     name: 'move without from',
     files: {
       'modifiers/move.yaml': modifiers('move', rule('    - conditions: {groupResource: pods}\n      patches:\n        - operation: move\n          path: /spec/b\n')),

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { startSimulator } from '../../src/cluster/sim/index.ts';
+import { startSimulator } from '../../src/sim/index.ts';
 import { connectCluster } from '../../src/cluster/connect.ts';
 import type { KubeObject } from '../../src/cluster/types.ts';
 import { runBackup } from '../../src/backup/run.ts';

@@ -80,7 +80,8 @@ export interface Found {
 
 /** Whether a listed object goes into the backup. */
 export function keepObject(res: ApiResource, obj: KubeObject, sel: ResourceSelection, found: Found): boolean {
-  if (excludedByLabel(obj)) return false;
+  // Velero's itemInclusionChecks: the exclude label first, and never an object being deleted.
+  if (excludedByLabel(obj) || obj.metadata.deletionTimestamp) return false;
   if (res.namespaced) {
     const ns = obj.metadata.namespace;
     return ns !== undefined && namespaceIncluded(ns, sel) && objectSelected(obj, sel);

@@ -12,9 +12,9 @@
 //  - D2 (deliberate): lists Velero's backup controller refuses (ValidateIncludesExcludes: '*'
 //    beside other includes, '*' in excludes) are refused by cairn's engine as well; Velero's
 //    backupper unit tests bypass the controller and show what its item collector would do.
-//  - Not ported: "terminating resources are not backed up" (a deletionTimestamp cannot be seeded
-//    through a real API; cairn's list scanner does not read deletionTimestamp yet, see README)
-//    and the BackupItemAction of "new filters' default value…" (cairn has no plugins).
+//  - Ported elsewhere: "terminating resources are not backed up" is checked on the rule itself in
+//    test/backup/collect.test.ts (the simulator deletes at once, so no listed object is ever being
+//    deleted). Not ported: the BackupItemAction of "new filters' default value…" (no plugins).
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/cluster/types.ts';
 import type { ResourceSelection } from '../../src/api/types.ts';

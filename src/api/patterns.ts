@@ -4,12 +4,11 @@
 import { issue, type Issue, type PathSegment } from './errors.ts';
 import { globProblem } from '../match/glob.ts';
 import { includeExcludeProblems, type ListKind } from '../match/include-exclude.ts';
+export { DNS_LABEL } from '../match/include-exclude.ts';
 import { labelSelectorProblems } from '../match/label-selector.ts';
 
 export { regexProblem } from '../match/regex.ts';
 export { globProblem };
-
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** A list of globs (modifier condition namespaces): each must compile. */
 export function checkGlobList(value: unknown, path: PathSegment[]): Issue[] {

@@ -15,8 +15,9 @@
 //   never backed up, whatever the selectors say (Velero's itemInclusionChecks).
 // - Cluster-scoped objects, includeClusterResources:
 //     true  → every cluster-scoped resource the resource filters select, labels applied;
-//     false → none, Namespace objects included (Velero's GlobalIncludesExcludes skips every
-//             cluster-scoped resource);
+//     false → none, not even Namespace objects (Velero's GlobalIncludesExcludes skips every
+//             cluster-scoped resource) — in a backup; a restore still restores the Namespace
+//             objects of included namespaces (includeClusterScoped);
 //     unset → Velero's "auto": everything cluster-scoped when all namespaces are selected
 //             (includes empty/"*" and no excludes); otherwise only what the namespaced items need:
 //             the CRDs of the custom resources that had items (they obey excludedResources).

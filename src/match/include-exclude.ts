@@ -18,7 +18,8 @@ export interface ListProblem {
   message: string;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A Kubernetes name that is a DNS-1123 label (namespaces, and cairn's own object names). */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Why a namespace include/exclude entry is refused (Velero's validateNamespaceName), or undefined. */
 export function namespacePatternProblem(ns: string): string | undefined {

@@ -6,7 +6,9 @@ import { LeaseElector, LEASE_RESOURCE, checkTiming, DEFAULT_TIMING } from '../..
 
 let sim: Simulator;
 let client: ClusterClient;
-const timing = { leaseDurationMs: 1000, renewDeadlineMs: 700, retryPeriodMs: 100 };
+// Short, yet long enough that a loaded machine does not lose a Lease by mere slowness; the
+// assertions below hold even if it does (a lost-and-retaken term only adds events before the cut).
+const timing = { leaseDurationMs: 2000, renewDeadlineMs: 1400, retryPeriodMs: 200 };
 
 beforeAll(async () => {
   sim = await startSimulator({ objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cairn' } }] });
@@ -67,10 +69,12 @@ describe('LeaseElector', () => {
     expect(b.isLeader()).toBe(false);
     let term: AbortSignal | undefined;
     a.on((e) => e.type === 'started' && (term = e.term));
+    const before = events.length;
     a.paused = true; // a can no longer reach the apiserver
     await until(() => b.isLeader(), 'b to take over');
     // a's term ended (its signal aborted) strictly before b's began, and they never overlapped.
-    expect(events).toEqual(['a started', 'a stopped', 'b started']);
+    expect(events.slice(before)).toEqual(['a stopped', 'b started']);
+    expect(events.filter((e) => e.startsWith('b '))).toEqual(['b started']);
     expect(a.isLeader()).toBe(false);
     expect(term).toBeUndefined(); // a did not start a new term while cut off
     const s = await spec('part');
@@ -88,15 +92,20 @@ describe('LeaseElector', () => {
     const run = a.run(stop.signal);
     await until(() => a.isLeader(), 'a to lead');
     sim.faults.failNext = [{ status: 503, count: 1_000_000, groupResource: 'leases.coordination.k8s.io' }];
+    let during: string[];
     try {
-      await until(() => !a.isLeader(), 'a to stop leading');
-      expect(events).toEqual(['started', 'stopped']);
+      await until(() => events.at(-1) === 'stopped', 'a to stop leading');
+      // Nothing answers, so no new term can start while the outage lasts.
+      await new Promise((r) => setTimeout(r, 500));
+      during = [...events];
+      expect(a.isLeader()).toBe(false);
     } finally {
       sim.faults.failNext = [];
     }
+    expect(during.at(-1)).toBe('stopped');
     // Nobody took the Lease meanwhile; a renews it and starts a new term.
     await until(() => a.isLeader(), 'a to lead again');
-    expect(events).toEqual(['started', 'stopped', 'started']);
+    expect(events.slice(during.length)).toEqual(['started']);
     expect((await spec('outage')).holderIdentity).toBe('a');
     stop.abort();
     await run;

@@ -82,6 +82,8 @@ describe.each(SCENARIOS)('three replicas, $name', (sc) => {
     });
     const expected: string[] = [];
     const T_START = Date.now();
+    /** Wall-clock span of each slot, from the clock step until its backups were reported. */
+    const windows: { from: number; to: number }[] = [];
     let killed: { lease: string; who: Replica; at: number } | undefined;
     let partitioned: { lease: string; who: Replica; at: number } | undefined;
     try {
@@ -89,6 +91,7 @@ describe.each(SCENARIOS)('three replicas, $name', (sc) => {
         const at = new Date(T0 + k * 60_000);
         fleet.setNow(at);
         const slot = fleet.policyNames.map((p) => slotName(p, at));
+        windows.push({ from: Date.now(), to: Infinity });
         expected.push(...slot);
         for (const r of fleet.replicas) r.supervisor.trigger();
         if (k === KILL_AT) {
@@ -106,12 +109,18 @@ describe.each(SCENARIOS)('three replicas, $name', (sc) => {
           for (const e of who.supervisor.electors()) e.paused = true;
           partitioned = { lease, who, at: Date.now() };
         }
-        if (k === HEAL_AT && partitioned) for (const e of partitioned.who.supervisor.electors()) e.paused = false; // heals
+        if (k === HEAL_AT && partitioned) {
+          // Heals, once another replica has taken its Lease (steps can outrun a lease duration).
+          const { lease, who } = partitioned;
+          await until(async () => !['', who.identity].includes(await fleet.holder(lease)), 'another replica to take the partitioned Lease');
+          for (const e of who.supervisor.electors()) e.paused = false;
+        }
         // Done when a tick that pushed its status commit reported each of the slot's backups.
         await until(() => {
           const reported = new Set(fleet.replicas.flatMap((r) => r.ticks.filter((t) => t.result.commit).flatMap((t) => t.result.results.map((a) => `${a.action.type === 'backup' ? a.action.backupName : ''} ${a.outcome}`))));
           return slot.every((b) => reported.has(`${b} Completed`));
         }, `the backups of slot ${k}`);
+        windows[k].to = Date.now();
         if (process.env.HA_DEBUG) console.log(`slot ${k} at ${Date.now() - T_START} ms`);
       }
     } finally {
@@ -136,16 +145,26 @@ describe.each(SCENARIOS)('three replicas, $name', (sc) => {
     expect(nonFastForwards(fleet.remote.bare)).toEqual([]);
 
     // One status commit per tick: each tick that pushed made one commit, and no commit holds
-    // the actions of two ticks. Away from the failovers, each shard reports a slot in one commit.
+    // the actions of two ticks. Each shard reports a slot in one commit, unless a term ended
+    // during that slot (the kill, the partition, or a Lease a loaded machine lost by slowness):
+    // then the deposed holder's finished part and the successor's rest may be two commits.
     const ticks = fleet.replicas.flatMap((r) => r.ticks.map((t) => t.result)).filter((t) => t.commit);
     expect(new Set(ticks.map((t) => t.commit)).size).toBe(ticks.length);
     const shardsPerSlot = sc.shards ?? 1;
+    let calm = 0;
     for (let k = 0; k < STEPS; k++) {
       const names = new Set(fleet.policyNames.map((p) => `backup ${slotName(p, new Date(T0 + k * 60_000))} Completed`));
       const holding = commits.filter((c) => c.actions.some((a) => names.has(a))).length;
-      if (k === KILL_AT || k === PARTITION_AT) expect(holding, `slot ${k}`).toBeLessThanOrEqual(shardsPerSlot + 1);
-      else expect(holding, `slot ${k}`).toBe(shardsPerSlot);
+      const { from, to } = windows[k];
+      const changed = fleet.replicas.some((r) => r.events.some((e) => e.at >= from && e.at <= to));
+      if (changed) expect(holding, `slot ${k}`).toBeLessThanOrEqual(shardsPerSlot + 1);
+      else {
+        expect(holding, `slot ${k}`).toBe(shardsPerSlot);
+        calm++;
+      }
     }
+    // Most slots saw no change of holder; those are the ones the rule above pins to one commit.
+    expect(calm).toBeGreaterThan(STEPS / 2);
 
     // Never two holders of one Lease at once.
     for (const lease of sc.leases) {

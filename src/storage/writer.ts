@@ -2,7 +2,7 @@
 // Until manifest.json exists the backup is an incomplete upload and is never restored.
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '../log.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { ArtifactDigest, BackupManifest, EncryptionHeader, IndexEntry } from './types.ts';
 import { ARTIFACTS, FORMAT_VERSION, layout } from './layout.ts';

@@ -1,0 +1,43 @@
+// Opening the BackupLocation a command names, from the policy repository --repo names (read the
+// same way on every command: src/cli/policy-source.ts). Imported lazily by the commands that
+// touch storage.
+import { resolve } from 'node:path';
+import { loadRepository } from '../api/loader.ts';
+import type { BackupLocation, PolicyRepository } from '../api/types.ts';
+import { embeddedLocation } from '../backup/resolve.ts';
+import { createLogger } from '../log.ts';
+import { openLocation, type BackupStore } from '../storage/index.ts';
+import { CliError, EXIT } from './common.ts';
+import { readPolicySource } from './policy-source.ts';
+
+export interface LocationOptions {
+  location?: string;
+  repo: string;
+  dataDir: string;
+  branch?: string;
+}
+
+export async function loadPolicyRepository(opts: { repo: string; dataDir: string; branch?: string }): Promise<{ repo: PolicyRepository; dir: string }> {
+  const source = await readPolicySource(opts.repo, { dataDir: opts.dataDir, ...(opts.branch ? { branch: opts.branch } : {}) });
+  return { repo: await loadRepository(source.dir), dir: source.dir };
+}
+
+export function pickLocation(repo: PolicyRepository, name: string | undefined, repoName: string, dataDir: string): BackupLocation {
+  const names = repo.locations.map((l) => l.metadata.name);
+  if (name) {
+    const found = repo.locations.find((l) => l.metadata.name === name) ?? (name === 'default' && names.length === 0 ? embeddedLocation(dataDir) : undefined);
+    if (found) return found;
+  } else {
+    const def = repo.locations.find((l) => l.spec.default) ?? (names.length === 1 ? repo.locations[0] : undefined);
+    if (def) return def;
+  }
+  const what = name ? `--location ${name}: no BackupLocation of that name` : names.length ? 'several BackupLocations and none has "default: true": choose one with --location' : 'no BackupLocation';
+  const invalid = repo.errors.filter((e) => e.file.startsWith('locations/')).map((e) => `\n  ${e.file}:${e.line}:${e.col}: ${e.path}: ${e.message}`);
+  throw new CliError(`${what} in ${repoName} (locations/: ${names.length ? names.join(', ') : 'none'})${invalid.join('')}`, EXIT.USAGE);
+}
+
+export async function openNamedLocation(opts: LocationOptions): Promise<BackupStore> {
+  const { repo } = await loadPolicyRepository(opts);
+  const location = pickLocation(repo, opts.location, opts.repo, resolve(opts.dataDir));
+  return openLocation(location, { baseDir: resolve(opts.dataDir), logger: createLogger({ level: process.env.CAIRN_LOG_LEVEL ?? 'warn' }) });
+}

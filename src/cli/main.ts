@@ -101,7 +101,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
-      return EXIT.USAGE;
+      // Under `plan --detailed-exitcode` 2 means "changes": a usage error must not look like one.
+      return argv.includes('--detailed-exitcode') ? EXIT.FAILED : EXIT.USAGE;
     }
     const where = running === program ? 'cairn' : `cairn ${commandPath(running)}`;
     const message = err instanceof Error ? err.message : String(err);

@@ -39,6 +39,7 @@ export async function readPolicySource(repo: string, opts: { dataDir: string; br
   }
   const local = !/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) && !/^[^/]+@[^/:]+:/.test(repo);
   if (local && !existsSync(resolve(repo))) throw new CliError(`--repo ${repo}: no such directory, and not a Git URL`);
+  if (local && !statSync(resolve(repo)).isDirectory()) throw new CliError(`--repo ${repo}: not a directory (give the policy repository's directory or a Git URL)`);
   const key = createHash('sha256').update(local ? resolve(repo) : repo).digest('hex').slice(0, 16);
   const { openPolicyRepo } = await import('../git/index.ts');
   const git = await openPolicyRepo({ url: local ? resolve(repo) : repo, workdir: join(resolve(opts.dataDir), 'sources', key), ...(opts.branch ? { branch: opts.branch } : {}) });

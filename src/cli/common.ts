@@ -79,7 +79,7 @@ export const REPO_HELP = 'policy repository: a Git URL (https://, ssh://, file:/
 /** `--repo`, with one meaning on every command that reads the policy repository. */
 export function repoOption(cmd: Command, fallback?: string): Command {
   const def = process.env.CAIRN_REPO || fallback;
-  return cmd.addOption(new Option('--repo <url|path>', REPO_HELP + (fallback ? ` (default: ${fallback})` : '')).default(def).hideHelp(false));
+  return cmd.addOption(new Option('--repo <url|path>', REPO_HELP).default(def));
 }
 
 /**
@@ -94,7 +94,7 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function dataDirOption(cmd: Command, what = 'local data: the clone, relative filesystem locations, key files'): Command {
-  return cmd.option('--data-dir <dir>', `${what} (default $XDG_STATE_HOME/cairn or ~/.local/state/cairn; env CAIRN_DATA_DIR)`, defaultDataDir());
+  return cmd.option('--data-dir <dir>', `${what}; env CAIRN_DATA_DIR, else $XDG_STATE_HOME/cairn or ~/.local/state/cairn`, defaultDataDir());
 }
 
 /**

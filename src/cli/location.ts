@@ -30,6 +30,8 @@ export function pickLocation(repo: PolicyRepository, name: string | undefined, r
   } else {
     const def = repo.locations.find((l) => l.spec.default) ?? (names.length === 1 ? repo.locations[0] : undefined);
     if (def) return def;
+    // No location at all: the embedded default (the data directory itself), as `restore create` uses.
+    if (names.length === 0 && repo.errors.length === 0) return embeddedLocation(dataDir);
   }
   const what = name ? `--location ${name}: no BackupLocation of that name` : names.length ? 'several BackupLocations and none has "default: true": choose one with --location' : 'no BackupLocation';
   const invalid = repo.errors.filter((e) => e.file.startsWith('locations/')).map((e) => `\n  ${e.file}:${e.line}:${e.col}: ${e.path}: ${e.message}`);

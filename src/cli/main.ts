@@ -51,6 +51,9 @@ export function buildProgram(): Command {
     .version(ENGINE_VERSION)
     .showHelpAfterError()
     .exitOverride()
+    // A command's options are read before its subcommand only: `restore --backup` (deprecated)
+    // and `restore create --backup` must not both claim the flag.
+    .enablePositionalOptions()
     .addHelpText('after', ENVIRONMENT);
   registerValidate(program);
   registerEngine(program);

@@ -65,7 +65,7 @@ function inspectOptions(cmd: Command): Command {
 
 export function registerRestore(program: Command): void {
   const restore = createOptions(
-    program.command('restore').description('restore a backup into the cluster now, and read restore results (Velero verbs: create, get, describe)'),
+    program.command('restore').enablePositionalOptions().description('restore a backup into the cluster now, and read restore results (Velero verbs: create, get, describe)'),
     false,
   ).action(async (opts: RestoreCliOptions, cmd: Command) => {
     if (!opts.backup) {

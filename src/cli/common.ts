@@ -35,6 +35,7 @@ export class CliError extends Error {
 const ENVIRONMENT_CODES = new Set([
   'storage.credentials', // a variable a location names is not set
   'storage.config',
+  'storage.unavailable', // a filesystem location whose path does not exist (not mounted?)
   'storage.wrong-key', // the passphrase or key file does not open this location
   'cluster.config', // no kubeconfig, a missing file, an unknown context
   'git.auth',

@@ -21,7 +21,7 @@ import type { ActionResult } from './results.ts';
 import { buildStatus, removedPolicies, type StatusDoc } from './status.ts';
 import { readStatusDir, type StatusFiles } from './status-files.ts';
 import { StatusRenderMemo } from './render-memo.ts';
-import { observe } from './observe.ts';
+import { locationsWithBackups, observe } from './observe.ts';
 
 export interface TickResult {
   revision: string;
@@ -59,8 +59,8 @@ export class Engine {
     const started = Date.now();
     const { revision, sourceRevision } = await this.sync();
     const repo = await this.load(sourceRevision);
-    await this.previousStatus();
-    const { inventories, unobserved } = await observe(repo, this.connections, this.cache, this.config);
+    const previous = await this.previousStatus();
+    const { inventories, unobserved } = await observe(repo, this.connections, this.cache, this.config, locationsWithBackups(previous.docs.values()));
     const plan = this.plan(repo, sourceRevision, inventories);
     const results = await this.execute(plan, repo, sourceRevision, opts.signal);
     const report = await this.report(repo, plan, results, sourceRevision);

@@ -109,10 +109,55 @@ describe('no false greens', () => {
     expect(r.stderr).toMatch(/^cairn plan: .*empty holds no cairn objects/);
   });
 
-  it('backup get on a location with nothing in it exits 1 naming the location', async () => {
-    const r = await cairn(['backup', 'get', '--repo', join(ROOT, 'policies'), '--data-dir', join(root, 'wrong-data')], root);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^cairn backup get: location local /);
+  it('backup get exits 2 on a location path that does not exist, 1 on an empty one, naming it', async () => {
+    const wrong = join(root, 'wrong-data');
+    const r = await cairn(['backup', 'get', '--repo', join(ROOT, 'policies'), '--data-dir', wrong], root);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`cairn backup get: filesystem location ${join(wrong, 'backups')} does not exist, nor does ${wrong}: is the storage mounted, and is the data directory the one the reconciler uses?\n`);
+    mkdirSync(wrong);
+    const empty = await cairn(['backup', 'get', '--repo', join(ROOT, 'policies'), '--data-dir', wrong], root);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/^cairn backup get: location local holds no backups/);
+  });
+
+  it('plan with a data directory that does not exist blocks the policies of its filesystem locations', async () => {
+    const r = await cairn(['plan', '--repo', join(ROOT, 'policies'), '--data-dir', '/does/not/exist', '-o', 'json', '--now', '2026-11-21T06:00:00Z'], root);
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.actions).toEqual([]);
+    expect(Object.keys(plan.unobserved).sort()).toEqual(['local', 'offsite', 'vault']);
+    expect(plan.unobserved.local).toBe('filesystem location /does/not/exist/backups does not exist, nor does /does/not/exist: is the storage mounted, and is the data directory the one the reconciler uses?');
+    expect(plan.blocked.map((b: { message: string }) => b.message).join('\n')).toMatch(/policy kcm: location local was not observed/);
+  });
+
+  it('a location that lost its marker while Git status records backups there is blocked, not read as empty', async () => {
+    const share = join(root, 'nfs', 'backups');
+    const seed = join(root, 'marker-repo');
+    mkdirSync(join(seed, 'locations'), { recursive: true });
+    mkdirSync(join(seed, 'policies'), { recursive: true });
+    writeFileSync(join(seed, 'locations', 'nfs.yaml'), `apiVersion: cairn.dev/v1alpha1\nkind: BackupLocation\nmetadata: {name: nfs}\nspec:\n  default: true\n  provider: filesystem\n  filesystem: {path: ${share}}\n`);
+    writeFileSync(join(seed, 'policies', 'team-a.yaml'), 'apiVersion: cairn.dev/v1alpha1\nkind: BackupPolicy\nmetadata: {name: team-a}\nspec:\n  schedule: "@every 20m"\n  keep: 1\n  includedNamespaces: [team-a]\n');
+    git(seed, 'init', '-q', '-b', 'main');
+    git(seed, 'add', '-A');
+    git(seed, 'commit', '-q', '-m', 'seed');
+    const bare = join(root, 'marker-repo.git');
+    git(root, 'clone', '-q', '--bare', seed, bare);
+    const args = (now: string) => ['reconcile', '--once', '--repo', bare, '--data-dir', join(root, 'marker-data'), '--kubeconfig', kubeconfig, '--now', now];
+
+    mkdirSync(share, { recursive: true }); // the mounted share
+    const first = await cairn(args('2026-11-21T06:00:00Z'), root);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('backup team-a-20261121060000 Completed');
+    expect(existsSync(join(share, 'cairn-location.json'))).toBe(true);
+
+    // The share is unmounted: the mount point is an empty directory again.
+    rmSync(join(root, 'nfs'), { recursive: true });
+    mkdirSync(share, { recursive: true });
+    const second = await cairn(args('2026-11-21T06:25:00Z'), root);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).not.toMatch(/backup team-a-/);
+    expect(second.stdout).toContain('location nfs not observed: location nfs lists no backups and has no marker (cairn-location.json), but status/ records backups there');
+    expect(readdirSync(share)).toEqual([]);
   });
 
   it('start with an S3 endpoint and no keys exits 2 before the demo runs', async () => {

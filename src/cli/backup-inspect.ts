@@ -40,7 +40,9 @@ function inventoryRows(backups: InventoryBackup[]): string[][] {
     b.manifest?.policy ? (b.manifest.policy.endsWith('-pre') && b.name.startsWith(`${b.manifest.policy}-`) ? `(pre-restore of ${b.manifest.policy.slice(0, -4)})` : b.manifest.policy) : '-',
     b.manifest ? String(b.manifest.totalItems) : '-',
     humanSize(b.manifest?.artifacts.resources.size),
-    b.manifest?.startTimestamp ?? b.lastModified,
+    // The slot the name was taken for, on the same clock as EXPIRES (the demo runs a simulated
+    // one); a one-time or manual backup shows when it started.
+    b.manifest?.scheduledTime ?? b.manifest?.startTimestamp ?? b.lastModified,
     b.expiry?.deleteAfter ?? '',
   ]);
 }
@@ -85,7 +87,7 @@ export async function inspect(verb: 'get' | 'describe' | 'logs' | 'delete' | 've
       // Nothing there is an answer only when the location is known to be this one: say where we looked.
       throw new CliError(`location ${store.name} holds no backups (is --data-dir or --location the one the reconciler uses?)`, EXIT.FAILED);
     }
-    print(table(['NAME', 'PHASE', 'POLICY', 'ITEMS', 'SIZE', 'STARTED', 'EXPIRES'], inventoryRows(backups)));
+    print(table(['NAME', 'PHASE', 'POLICY', 'ITEMS', 'SIZE', 'TIME', 'EXPIRES'], inventoryRows(backups)));
     if (!names[0]) for (const l of inv.locks) print(`lock: policy ${l.policy} held by ${l.holder} until ${l.expires}`);
     return;
   }

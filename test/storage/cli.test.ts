@@ -71,7 +71,7 @@ describe('cairn backup get|describe|logs|verify|diff|delete', () => {
     const list = await cairnProcess(['backup', 'get', ...common], root);
     expect(list.code).toBe(0);
     const lines = list.stdout.trim().split('\n');
-    expect(lines[0].split(/\s+/)).toEqual(['NAME', 'PHASE', 'POLICY', 'ITEMS', 'SIZE', 'STARTED', 'EXPIRES']);
+    expect(lines[0].split(/\s+/)).toEqual(['NAME', 'PHASE', 'POLICY', 'ITEMS', 'SIZE', 'TIME', 'EXPIRES']);
     expect(lines[1]).toMatch(/^kcm-20261121000000\s+Completed\s+kcm\s+3\s+\S+ B\s+\S+\s+2026-11-22T00:00:00Z$/);
     expect(lines[2]).toMatch(/^kcm-20261121060000\s+Completed\s+kcm\s+4\s/);
     expect(lines[3]).toMatch(/^kcm-20261121120000\s+Incomplete\s+-\s+-\s+-\s/);

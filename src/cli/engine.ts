@@ -152,7 +152,7 @@ export function registerEngine(program: Command): void {
         if (why.length) {
           const bullet = output === 'markdown' ? '- ' : '  ';
           process.stdout.write(`\n${output === 'markdown' ? '**Locations not observed**' : 'Locations not observed:'}\n\n`);
-          for (const [loc, reason] of why) process.stdout.write(`${bullet}${loc}: ${reason}\n`);
+          for (const [loc, reason] of why) process.stdout.write(`${bullet}${reason.startsWith(`location ${loc}`) ? reason : `${loc}: ${reason}`}\n`);
         }
       }
       const summary = summarizePlan(plan);

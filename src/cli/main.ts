@@ -45,7 +45,8 @@ function eachCommand(cmd: Command, visit: (c: Command) => void): void {
   for (const sub of cmd.commands) eachCommand(sub, visit);
 }
 
-export function buildProgram(): Command {
+/** `onAction` learns which command runs, before anything of it can fail. */
+export function buildProgram(onAction?: (command: Command) => void): Command {
   const program = new Command('cairn')
     .description('Declarative GitOps engine for Kubernetes backups and restores')
     .version(ENGINE_VERSION)
@@ -79,6 +80,7 @@ export function buildProgram(): Command {
     });
   });
   program.hook('preAction', (_root, action) => {
+    onAction?.(action);
     const level = action.opts().logLevel as string | undefined;
     if (level === undefined) return;
     try {
@@ -93,9 +95,8 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; resolves to the process exit code (README "Exit codes"). */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  let running: Command = program;
-  program.hook('preAction', (_root, action) => {
+  let running: Command | undefined;
+  const program = buildProgram((action) => {
     running = action;
   });
   try {
@@ -107,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
       // Under `plan --detailed-exitcode` 2 means "changes": a usage error must not look like one.
       return argv.includes('--detailed-exitcode') ? EXIT.FAILED : EXIT.USAGE;
     }
-    const where = running === program ? 'cairn' : `cairn ${commandPath(running)}`;
+    const where = running === undefined || running === program ? 'cairn' : `cairn ${commandPath(running)}`;
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`${where}: ${message}\n`);
     return exitCodeOf(err);

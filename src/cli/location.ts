@@ -2,6 +2,7 @@
 // same way on every command: src/cli/policy-source.ts). Imported lazily by the commands that
 // touch storage.
 import { resolve } from 'node:path';
+import { chooseRepoLocation } from '../api/location-choice.ts';
 import { loadRepository } from '../api/loader.ts';
 import type { BackupLocation, PolicyRepository } from '../api/types.ts';
 import { embeddedLocation } from '../backup/resolve.ts';
@@ -23,17 +24,12 @@ export async function loadPolicyRepository(opts: { repo: string; dataDir: string
 }
 
 export function pickLocation(repo: PolicyRepository, name: string | undefined, repoName: string, dataDir: string): BackupLocation {
+  // No location at all: the embedded default (the data directory itself), as `restore create` uses.
+  if (repo.locations.length === 0 && repo.errors.length === 0 && (name === undefined || name === 'default')) return embeddedLocation(dataDir);
+  const choice = chooseRepoLocation(repo, name);
+  if (choice.ok) return choice.location;
   const names = repo.locations.map((l) => l.metadata.name);
-  if (name) {
-    const found = repo.locations.find((l) => l.metadata.name === name) ?? (name === 'default' && names.length === 0 ? embeddedLocation(dataDir) : undefined);
-    if (found) return found;
-  } else {
-    const def = repo.locations.find((l) => l.spec.default) ?? (names.length === 1 ? repo.locations[0] : undefined);
-    if (def) return def;
-    // No location at all: the embedded default (the data directory itself), as `restore create` uses.
-    if (names.length === 0 && repo.errors.length === 0) return embeddedLocation(dataDir);
-  }
-  const what = name ? `--location ${name}: no BackupLocation of that name` : names.length ? 'several BackupLocations and none has "default: true": choose one with --location' : 'no BackupLocation';
+  const what = name ? `--location ${name}: ${choice.message}` : `${choice.message}: choose one with --location, or mark one BackupLocation with spec.default: true`;
   const invalid = repo.errors.filter((e) => e.file.startsWith('locations/')).map((e) => `\n  ${e.file}:${e.line}:${e.col}: ${e.path}: ${e.message}`);
   throw new CliError(`${what} in ${repoName} (locations/: ${names.length ? names.join(', ') : 'none'})${invalid.join('')}`, EXIT.USAGE);
 }

@@ -41,10 +41,8 @@ export async function readPolicySource(repo: string, opts: { dataDir: string; br
   if (local && !existsSync(resolve(repo))) throw new CliError(`--repo ${repo}: no such directory, and not a Git URL`);
   if (local && !statSync(resolve(repo)).isDirectory()) throw new CliError(`--repo ${repo}: not a directory (give the policy repository's directory or a Git URL)`);
   const key = createHash('sha256').update(local ? resolve(repo) : repo).digest('hex').slice(0, 16);
-  const { openPolicyRepo } = await import('../git/index.ts');
-  const git = await openPolicyRepo({ url: local ? resolve(repo) : repo, workdir: join(resolve(opts.dataDir), 'sources', key), ...(opts.branch ? { branch: opts.branch } : {}) });
-  const synced = await git.sync();
-  return { dir: git.dir, revision: synced.sourceRevision };
+  const { checkoutSource } = await import('../engine/source.ts');
+  return checkoutSource(local ? resolve(repo) : repo, join(resolve(opts.dataDir), 'sources', key), opts.branch);
 }
 
 /**

@@ -22,7 +22,7 @@ async function serve(opts: ServeOptions): Promise<void> {
   if (opts.writeLatency?.trim() === '' || !Number.isFinite(writeLatencyMs) || writeLatencyMs < 0) {
     throw new Error(`--write-latency ${opts.writeLatency}: expected milliseconds, 0 or more (e.g. 5 for an SSD-backed etcd)`);
   }
-  const { startSimulator } = await import('../cluster/sim/index.ts');
+  const { startSimulator } = await import('../sim/index.ts');
   const sim = await startSimulator({ seedDir: opts.seed ? resolve(opts.seed) : undefined, port, writeLatencyMs });
   const file = resolve(opts.kubeconfig);
   await sim.writeKubeconfig(file, opts.context);

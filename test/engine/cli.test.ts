@@ -3,7 +3,7 @@
 // `cairn plan|reconcile --once|audit|run`, exit codes (DESIGN §8) and the SIGTERM stop of `run`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -103,6 +103,9 @@ describe('cairn plan, reconcile --once and audit', () => {
   beforeAll(() => {
     remote = makeRemote(root, { 'locations/local.yaml': LOCATION, 'policies/teams.yaml': policy('teams', 'team-a') }, { name: 'cli' });
     dataDir = join(root, 'cli-data');
+    // An existing (empty) data directory: one that does not exist at all blocks its relative
+    // filesystem locations instead of reading them as empty (issue 21).
+    mkdirSync(dataDir);
   });
 
   it('plan exits 2 with changes and prints them as text, JSON and a Markdown table', async () => {

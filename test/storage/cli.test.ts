@@ -113,7 +113,7 @@ describe('cairn backup get|describe|logs|verify|diff|delete', () => {
 
     const unknown = await cairn(['backup', 'get', '--location', 'nope', ...common], root);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe(`cairn backup get: --location nope: no BackupLocation of that name in ${repo} (locations/: primary)\n`);
+    expect(unknown.stderr).toBe(`cairn backup get: --location nope: no BackupLocation named nope in ${repo} (locations/: primary)\n`);
 
     const missing = await cairn(['backup', 'describe', 'kcm-20990101000000', ...common], root);
     expect(missing.code).toBe(1);

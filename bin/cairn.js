@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // The cairn CLI: runs the compiled bundle in dist/ (built by `npm install`, `npm run build`).
-import { existsSync } from 'node:fs';
-
+// (No static imports here: even `node:fs` would cost the start-up of every command ~5 MiB.)
 const entry = new URL('../dist/cli/main.js', import.meta.url);
-if (!existsSync(entry)) {
+let cli;
+try {
+  cli = await import(entry.href);
+} catch (err) {
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || err.url !== entry.href) throw err;
   process.stderr.write('cairn: the compiled CLI (dist/cli/main.js) is missing; build it with `npm run build`\n');
   process.exit(2);
 }
-const { main } = await import(entry.href);
-process.exitCode = await main(process.argv);
+process.exitCode = await cli.main(process.argv);

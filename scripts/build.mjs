@@ -13,9 +13,15 @@
 // are addressed from the package root, which is two directories above every output file, as it
 // is above every source file (src/<dir>/<file>.ts -> dist/<dir>/<file>.js, chunks in dist/chunks/).
 //
+// Memory: the output is minified (whitespace and syntax, not names: error classes keep theirs)
+// and pure ASCII, every other character written as a \u escape, because V8 holds a module's
+// source for as long as the module lives, and holds it in two bytes a character when a single
+// character needs that. Measured for `cairn --version`: 86 MiB as esbuild writes it, 77.5 MiB
+// minified, 74.5 MiB minified and ASCII.
+//
 // Also writes dist/THIRD-PARTY-LICENSES.txt: the licence of every package the bundle contains.
 import { build } from 'esbuild';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,11 +54,28 @@ const result = await build({
     ].join(' '),
   },
   legalComments: 'none',
+  minifyWhitespace: true,
+  minifySyntax: true,
   metafile: true,
+  write: false,
   logLevel: 'warning',
 });
 
+for (const file of result.outputFiles) {
+  mkdirSync(dirname(file.path), { recursive: true });
+  writeFileSync(file.path, ascii(file.text));
+}
+
 writeFileSync(join(outdir, 'THIRD-PARTY-LICENSES.txt'), licences(result.metafile));
+
+/**
+ * The code with every non-ASCII UTF-16 unit written as \uXXXX: the same program, since such a
+ * unit can only stand in a string, template, regular expression, identifier or comment, and the
+ * escape means the same in each (a pair of escaped surrogates is one code point under /u too).
+ */
+function ascii(code) {
+  return code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 /** The licence text of every node_modules package that contributed bytes to the output. */
 function licences(metafile) {

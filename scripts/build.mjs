@@ -9,13 +9,34 @@
 // libraries cairn uses (e.g. 0.6 MB of @kubernetes/client-node's 14.5 MB) and loads them from
 // one file.
 //
-// Also writes dist/THIRD-PARTY-LICENSES.txt: the licence of every package the bundle contains.
+// Also writes dist/THIRD-PARTY-LICENSES.txt, the licence of every package the bundle contains,
+// and dist/bundle-contents.json, which packages each output file holds ({"cli/main.js":
+// ["commander", ...], "chunks/x-HASH.js": [...]}): libraries are inside the bundle, not loaded
+// from node_modules, so a test that asks which libraries a command loads maps the dist/ files
+// the process loaded through this.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundle, ROOT } from './bundle.mjs';
 
+const PACKAGE_DIR = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//;
+
 const metafile = await bundle({ entryPoints: ['src/cli/main.ts'], outbase: 'src', outdir: 'dist' });
 writeFileSync(join(ROOT, 'dist', 'THIRD-PARTY-LICENSES.txt'), licences(metafile));
+writeFileSync(join(ROOT, 'dist', 'bundle-contents.json'), `${JSON.stringify(contents(metafile), null, 1)}\n`);
+
+/** Output file (relative to dist/) -> the packages that put bytes into it, sorted. */
+function contents(metafile) {
+  const byFile = {};
+  for (const [file, out] of Object.entries(metafile.outputs)) {
+    const names = new Set();
+    for (const [input, { bytesInOutput }] of Object.entries(out.inputs)) {
+      const m = PACKAGE_DIR.exec(input);
+      if (m && bytesInOutput > 0) names.add(m[2]);
+    }
+    byFile[file.replace(/^dist\//, '')] = [...names].sort();
+  }
+  return byFile;
+}
 
 /** The licence text of every node_modules package that contributed bytes to the output. */
 function licences(metafile) {
@@ -23,7 +44,7 @@ function licences(metafile) {
   for (const out of Object.values(metafile.outputs)) {
     for (const [input, { bytesInOutput }] of Object.entries(out.inputs)) {
       if (bytesInOutput === 0) continue;
-      const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+      const m = PACKAGE_DIR.exec(input);
       if (m) dirs.add(m[1]);
     }
   }

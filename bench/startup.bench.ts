@@ -8,8 +8,9 @@
 //   cairn run                      RSS once the first tick has finished (/readyz) and 3 s passed
 //
 // Each command runs RUNS times (default 10; `cairn run` 3 times), one process after another.
-// Wall time is taken in this process around each child's whole life (spawn to exit); peak RSS is
-// the child's own maxrss from GNU time (`/usr/bin/time -f %M`). Prints median and max.
+// Wall time is taken in this process around each child's whole life (spawn to exit); peak RSS and
+// CPU time (user + system) are the child's own, from GNU time (`/usr/bin/time -f '%M %U %S'`).
+// Prints median and max.
 // Run: `npm run bench -- startup` (builds dist/ first, so it measures the current sources).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,8 @@ const TIME = '/usr/bin/time';
 interface Sample {
   ms: number;
   rssKb: number;
+  /** user + system CPU of the child: on a loaded machine, closer to the idle wall time than wall. */
+  cpuMs: number;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -39,11 +42,11 @@ const mib = (kb: number) => (kb / 1024).toFixed(0);
 function once(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Sample {
   const out = join(scratch, 'time.txt');
   const t = performance.now();
-  const r = spawnSync(TIME, ['-f', '%M', '-o', out, process.execPath, ...args], { cwd, env, encoding: 'utf8' });
+  const r = spawnSync(TIME, ['-f', '%M %U %S', '-o', out, process.execPath, ...args], { cwd, env, encoding: 'utf8' });
   const ms = performance.now() - t;
   if (r.status !== 0 && !allowedExit.has(r.status ?? -1)) throw new Error(`node ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  const rssKb = Number(readFileSync(out, 'utf8').trim().split('\n').pop());
-  return { ms, rssKb };
+  const [rssKb, user, sys] = readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  return { ms, rssKb, cpuMs: (user + sys) * 1000 };
 }
 // `cairn plan` exits 0 whatever the plan; nothing here should fail.
 const allowedExit = new Set([0]);
@@ -51,8 +54,10 @@ const allowedExit = new Set([0]);
 function row(what: string, command: string, samples: Sample[]): void {
   const ms = samples.map((s) => s.ms);
   const kb = samples.map((s) => s.rssKb);
+  const cpu = samples.map((s) => s.cpuMs);
   console.log(
     `${what.padEnd(30)} wall median ${median(ms).toFixed(0).padStart(5)} ms, max ${Math.max(...ms).toFixed(0).padStart(5)} ms;` +
+      ` CPU median ${median(cpu).toFixed(0).padStart(5)} ms, max ${Math.max(...cpu).toFixed(0).padStart(5)} ms;` +
       ` peak RSS median ${mib(median(kb)).padStart(4)} MiB, max ${mib(Math.max(...kb)).padStart(4)} MiB   (${samples.length} runs: ${command})`,
   );
 }

@@ -6,6 +6,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -65,6 +66,19 @@ describe('npm pack → npm install → cairn', () => {
     expect(existsSync(join(modules, PKG.name, 'dist', 'cli', 'main.js'))).toBe(true);
     for (const tool of ['tsx', 'esbuild', 'typescript']) expect(existsSync(join(modules, tool)), tool).toBe(false);
     expect(Object.keys(PKG.dependencies ?? {})).not.toContain('tsx');
+  });
+
+  it('every file of the installed dist/ loads: each import resolves in a project with only the package', () => {
+    // Commands import their modules lazily (chunks in dist/chunks/), so running a few commands
+    // does not load them all; importing each file does, and fails on any import left pointing
+    // at a package that the tarball neither bundles nor lists as a dependency.
+    const dist = join(dir, 'app', 'node_modules', PKG.name, 'dist');
+    const js = files.filter((f) => f.startsWith('dist/') && f.endsWith('.js')).map((f) => pathToFileURL(join(dist, '..', f)).href);
+    expect(js.length).toBeGreaterThan(0);
+    const script = `for (const u of ${JSON.stringify(js)}) await import(u); console.log('loaded', ${js.length});`;
+    const r = run(process.execPath, ['--input-type=module', '-e', script], join(dir, 'app'));
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe(`loaded ${js.length}`);
   });
 
   it('cairn --version prints the package version', () => {

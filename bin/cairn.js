@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The cairn CLI: runs the compiled bundle in dist/ (built by `npm install`, `npm run build`).
-// (No static imports here: even `node:fs` would cost the start-up of every command ~5 MiB.)
+// (No static imports here: even `node:fs` would cost the start-up of every command ~6 MiB.)
 const entry = new URL('../dist/cli/main.js', import.meta.url);
 let cli;
 try {

@@ -4,8 +4,8 @@
 // Runs on `npm install` / `npm ci` (prepare) and `npm run build`.
 //
 // Why a bundle and not tsc's file-per-module output: measured on this project (BENCHMARKS.md,
-// "Start-up"), `cairn --version` took 0.9–1.7 s and 132–148 MiB from tsc's output against
-// 0.2–0.4 s and 86 MiB bundled (74.5 MiB minified), because a bundle keeps only the parts of its
+// "Start-up and footprint"), `cairn --version` took 0.9–1.7 s and 129–144 MiB from tsc's output
+// against 0.2–0.4 s and 84 MiB bundled (73 MiB minified and ASCII), because a bundle keeps only the parts of its
 // libraries cairn uses (e.g. 0.6 MB of @kubernetes/client-node's 14.5 MB) and loads them from
 // one file.
 //

@@ -4,10 +4,10 @@
 // What is bundled: the entry points' imports from src/ and every package in devDependencies. A
 // package in `dependencies` stays an ordinary import, resolved from node_modules at run time —
 // that is where a package goes that cannot be bundled: a native addon, or one that reads its own
-// files at run time (etcd3 1.1.2 loads .proto files from its directory: bundled, ENOENT). Files read at run time
-// (schemas/, policies/, samples/) are addressed from the package root, which is two directories
-// above every output file as it is above every source file (src/<dir>/<file>.ts ->
-// dist/<dir>/<file>.js, lazily imported chunks in dist/chunks/).
+// files at run time (etcd3 1.1.2 loads .proto files from its directory: bundled, ENOENT).
+// Files cairn reads at run time (schemas/, policies/, samples/) are addressed from the package
+// root, which is two directories above every output file as it is above every source file
+// (src/<dir>/<file>.ts -> dist/<dir>/<file>.js, lazily imported chunks in dist/chunks/).
 //
 // Memory: the output is minified (whitespace and syntax, not names: error classes keep theirs)
 // and pure ASCII, every other character written as a \u escape, because V8 holds a module's

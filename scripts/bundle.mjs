@@ -5,9 +5,18 @@
 // package in `dependencies` stays an ordinary import, resolved from node_modules at run time —
 // that is where a package goes that cannot be bundled: a native addon, or one that reads its own
 // files at run time (etcd3 1.1.2 loads .proto files from its directory: bundled, ENOENT).
-// Files cairn reads at run time (schemas/, policies/, samples/) are addressed from the package
-// root, which is two directories above every output file as it is above every source file
-// (src/<dir>/<file>.ts -> dist/<dir>/<file>.js, lazily imported chunks in dist/chunks/).
+// Files cairn reads at run time are addressed relative to the source file that reads them, with
+// `new URL(path, import.meta.url)` (schemas/ from src/api/schema.ts, policies/ and samples/ from
+// src/cli/demo.ts, the status page's files next to its module): in a bundle import.meta.url is
+// the output file's, so the build replaces it, in src/, by the source file's own URL computed
+// from the output file's, which is two directories below the package root like every source
+// file (dist/cli/main.js, lazily imported chunks in dist/chunks/). Such files must be in the
+// package: package.json `files`, checked by test/package/pack.test.ts.
+//
+// A package that cairn's own code loads through `createRequire(import.meta.url)` is invisible to
+// the bundler: it stays a run-time require that works in the checkout (node_modules is there) and
+// fails in the installed package ("Cannot find module"). So the build refuses createRequire in
+// src/ and names the line; use `import` or `await import()`, which are bundled.
 //
 // Memory: the output is minified (whitespace and syntax, not names: error classes keep theirs)
 // and pure ASCII, every other character written as a \u escape, because V8 holds a module's
@@ -15,16 +24,20 @@
 // character needs that. Measured for `cairn --version`: 84 MiB as esbuild writes it, 76 MiB
 // minified, 73 MiB minified and ASCII.
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Bundles entryPoints (paths relative to the package root) into outdir; returns esbuild's metafile. */
 export async function bundle({ entryPoints, outdir, outbase }) {
+  // Every output file two directories below the root: see import.meta.url above.
+  if (outdir.split('/').length !== 1 || entryPoints.some((e) => relative(outbase, dirname(e)).split(sep).length !== 1)) {
+    throw new Error(`bundle: outdir must be one directory and each entry point one directory below outbase (${outdir}, ${entryPoints})`);
+  }
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-  rmSync(join(ROOT, outdir), { recursive: true, force: true });
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints,
@@ -48,6 +61,7 @@ export async function bundle({ entryPoints, outdir, outbase }) {
         'const __dirname = __cairnDirname(__filename);',
       ].join(' '),
     },
+    plugins: [sources],
     legalComments: 'none',
     minifyWhitespace: true,
     minifySyntax: true,
@@ -55,12 +69,48 @@ export async function bundle({ entryPoints, outdir, outbase }) {
     write: false,
     logLevel: 'warning',
   });
+  // Written beside outdir and swapped in by two renames, so a process starting the CLI while a
+  // build runs (tests run in parallel) finds the old build or the new one, never half of one.
+  const target = join(ROOT, outdir);
+  const fresh = `${target}.tmp-${process.pid}`;
+  const stale = `${target}.old-${process.pid}`;
+  rmSync(fresh, { recursive: true, force: true });
   for (const file of result.outputFiles) {
-    mkdirSync(dirname(file.path), { recursive: true });
-    writeFileSync(file.path, ascii(file.text));
+    const path = join(fresh, relative(target, file.path));
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, ascii(file.text));
   }
+  if (existsSync(target)) renameSync(target, stale);
+  renameSync(fresh, target);
+  rmSync(stale, { recursive: true, force: true });
   return result.metafile;
 }
+
+/**
+ * cairn's own sources: refuses `createRequire(` (libraries may use it), and gives
+ * import.meta.url the source file's meaning (see above).
+ */
+const sources = {
+  name: 'cairn-sources',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const errors = [];
+      text.split('\n').forEach((line, i) => {
+        const col = line.search(/\bcreateRequire\s*\(/);
+        if (col >= 0 && !/^\s*(\/\/|\*)/.test(line)) {
+          errors.push({
+            text: 'createRequire in src/: a package required at run time is not bundled and is missing from the installed package; import it (`import` or `await import()`) instead',
+            location: { file: args.path, line: i + 1, column: col, lineText: line },
+          });
+        }
+      });
+      if (errors.length) return { errors };
+      const source = relative(ROOT, args.path).split(sep).join('/');
+      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(`../../${source}`)}, import.meta.url).href`), loader: 'ts' };
+    });
+  },
+};
 
 /**
  * The code with every non-ASCII UTF-16 unit written as \uXXXX: the same program, since such a

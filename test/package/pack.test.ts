@@ -3,9 +3,9 @@
 // TypeScript tooling: `--version`, and `validate` of the sample policy repository it ships.
 // The tests' global setup has built dist/ from the current sources, so the tarball holds them.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -59,6 +59,23 @@ describe('npm pack → npm install → cairn', () => {
     expect(files).toContain('policies/policies/kcm.yaml');
     expect(files.some((f) => f.startsWith('samples/'))).toBe(true);
     expect(files.filter((f) => /^(src|test|bench|scripts)\//.test(f) || f.endsWith('.ts'))).toEqual([]);
+  });
+
+  it('ships every file the sources read relative to themselves (new URL(path, import.meta.url))', () => {
+    // The build keeps import.meta.url meaning the source file (scripts/bundle.mjs), so such a file
+    // is read from the package at the same place as in the checkout, and must be in `files`.
+    const sources = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+    const read: Array<{ from: string; path: string }> = [];
+    for (const file of sources(join(ROOT, 'src'))) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/new URL\(\s*[`'"]([^`'"$]*)[^)]*?,\s*import\.meta\.url\s*\)/g)) {
+        const path = relative(ROOT, resolve(dirname(file), m[1]));
+        if (path !== '' && !path.startsWith('..')) read.push({ from: relative(ROOT, file), path });
+      }
+    }
+    expect(read.map((r) => r.path)).toContain('schemas');
+    const missing = read.filter(({ path }) => !files.some((f) => f === path || f.startsWith(`${path.replace(/\/$/, '')}/`)));
+    expect(missing).toEqual([]);
   });
 
   it('installs without TypeScript tooling: the runtime has no tsx, esbuild or typescript', () => {

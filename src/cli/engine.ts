@@ -10,7 +10,9 @@ import { formatPlan, summarizePlan } from '../plan/index.ts';
 import type { PlanFormat } from '../plan/types.ts';
 import { parseDuration } from '../schedule/duration.ts';
 import { createLogger } from '../log.ts';
-import { EngineMetrics, startServer } from '../server/http.ts';
+import { ServerState, startServer } from '../server/http.ts';
+import { authFromEnv, READ_TOKEN_ENV, WEBHOOK_SECRET_ENV } from '../server/auth.ts';
+import { isLoopback, parseListen } from '../server/listen.ts';
 import { bodyLine } from '../engine/report.ts';
 
 interface EngineOpts {
@@ -174,15 +176,17 @@ export function registerEngine(program: Command): void {
       .command('run')
       .description('the long-running reconciler: a tick every interval; SIGTERM stops safely')
       .option('--interval <duration>', 'time between ticks', process.env.CAIRN_INTERVAL ?? '1m')
-      .option('--listen <[host:]port>', 'serve /healthz, /readyz, /metrics, /status and POST /webhook', process.env.CAIRN_LISTEN),
+      .option('--listen <[host:]port>', 'serve the status page, /api/v1, /healthz, /readyz, /metrics, /status and POST /webhook; a bare port binds 127.0.0.1 (env CAIRN_LISTEN)', process.env.CAIRN_LISTEN)
+      .option('--webhook-insecure', `accept POST /webhook without a signature when ${WEBHOOK_SECRET_ENV} is not set (trusted networks only)`, false),
     'policy repository URL or path (env CAIRN_REPO)',
-  ).action(async (o: EngineOpts & { interval: string; listen?: string }) => {
+  ).action(async (o: EngineOpts & { interval: string; listen?: string; webhookInsecure: boolean }) => {
     let config: EngineConfig;
     let intervalMs: number;
     try {
       config = toConfig(o, requireRepo(o));
       intervalMs = parseDuration(o.interval);
       if (intervalMs < 1000) throw new Error(`--interval must be at least 1s, got "${o.interval}"`);
+      if (o.listen) parseListen(o.listen);
     } catch (err) {
       process.stderr.write(`cairn run: ${(err as Error).message}\n`);
       process.exitCode = 2;
@@ -190,21 +194,27 @@ export function registerEngine(program: Command): void {
     }
     const engine = new Engine(config);
     const stop = new AbortController();
-    const metrics = new EngineMetrics();
     const log = config.logger;
+    const state = new ServerState(engine, log);
     const loop = new RunLoop(engine, {
       intervalMs,
       signal: stop.signal,
       onTick: (r) => {
-        metrics.recordTick(r);
+        state.recordTick(r);
         log.info({ revision: r.sourceRevision, actions: r.results.length, commit: r.commit, ms: r.durationMs }, 'tick finished');
       },
       onError: (err) => {
-        metrics.recordError(err);
+        state.recordError(err);
         log.error({ err: (err as Error).message }, 'tick failed; retrying next interval');
       },
     });
-    const server = o.listen ? await startServer(o.listen, metrics, () => loop.trigger()) : undefined;
+    const auth = authFromEnv(process.env, o.webhookInsecure);
+    if (o.listen) {
+      const { host } = parseListen(o.listen);
+      if (!auth.webhookSecret && !auth.webhookInsecure) log.warn(`POST /webhook answers 403: ${WEBHOOK_SECRET_ENV} is not set (set it to the secret of your Git host's webhook, or pass --webhook-insecure on a trusted network)`);
+      if (!auth.readToken && !isLoopback(host)) log.warn({ listen: o.listen }, `the page, /api/v1, /status and /metrics are open to anyone who can reach ${host}: set ${READ_TOKEN_ENV} to require a token`);
+    }
+    const server = o.listen ? await startServer({ listen: o.listen, state, auth, onWebhook: () => loop.trigger(), logger: log }) : undefined;
     let signals = 0;
     const onSignal = (sig: string) => {
       signals++;

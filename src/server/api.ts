@@ -191,13 +191,14 @@ export class ReadApi {
     const limit = limitText === null ? DEFAULT_LIMIT : Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) return badRequest(`limit must be an integer from 1 to ${MAX_LIMIT}, got "${limitText}"`);
     const cont = query.get('continue');
-    const offset = cont === null ? 0 : Number(Buffer.from(cont, 'base64url').toString('utf8'));
-    if (!Number.isInteger(offset) || offset < 0) return badRequest('continue is not a token this API returned');
+    const decoded = cont === null ? 'o:0' : Buffer.from(cont, 'base64url').toString('utf8');
+    const offset = /^o:\d{1,9}$/.test(decoded) ? Number(decoded.slice(2)) : NaN;
+    if (!Number.isInteger(offset)) return badRequest('continue is not a token this API returned');
     const filters = (['policy', 'cluster', 'location', 'phase'] as const).map((k) => [k, query.get(k)] as const).filter(([, v]) => v !== null);
     const all = this.rows(snap);
     const matching = filters.length ? all.filter((r) => filters.every(([k, v]) => r[k] === v)) : all;
     const items = matching.slice(offset, offset + limit);
-    const next = offset + limit < matching.length ? Buffer.from(String(offset + limit)).toString('base64url') : undefined;
+    const next = offset + limit < matching.length ? Buffer.from(`o:${offset + limit}`).toString('base64url') : undefined;
     return { status: 200, body: { total: matching.length, items, ...(next ? { continue: next } : {}) } };
   }
 

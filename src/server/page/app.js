@@ -46,7 +46,7 @@ function condition(p) {
   if (p.state === 'Removed') return h('span', { class: 'badge gone', title: ready ? ready.message : '' }, 'removed');
   if (stalled) return h('span', { class: 'badge bad', title: stalled.message }, stalled.reason);
   if (ready && ready.status === 'True') return h('span', { class: 'badge ok', title: ready.message }, 'Ready');
-  if (ready) return h('span', { class: 'badge warn', title: ready.message }, ready.reason);
+  if (ready) return h('span', { class: `badge ${/Fail/.test(ready.reason) ? 'bad' : 'warn'}`, title: ready.message }, ready.reason);
   return h('span', { class: 'badge gone' }, 'no status yet');
 }
 

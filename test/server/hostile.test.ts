@@ -64,6 +64,12 @@ describe('cairn run --listen: malformed requests', () => {
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
   });
 
+  it('without CAIRN_WEBHOOK_SECRET, said so at start-up and refuses webhooks with 403', async () => {
+    expect(child.stdout() + child.stderr()).toContain('POST /webhook answers 403: CAIRN_WEBHOOK_SECRET is not set');
+    const res = await fetch(`http://127.0.0.1:${port}/webhook`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(403);
+  });
+
   it('after all of them, still serves its state and exits cleanly on SIGTERM', async () => {
     const status = await (await fetch(`http://127.0.0.1:${port}/status`)).json();
     expect(status.lastError).toBeNull();

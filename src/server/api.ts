@@ -83,10 +83,41 @@ function statusOf<S>(snap: EngineSnapshot, path: string): S | undefined {
   return (snap.status.get(path) as StatusDoc<S> | undefined)?.status;
 }
 
+/** Answers kept per state version: a repeated request costs a map lookup and a write. */
+const ANSWERS_KEPT = 256;
+/** Answers that depend on more than the state: the clock (plan) or storage (a log). */
+const UNCACHED = /^\/api\/v1\/(plan|backups\/[^/?]+\/log)(\?|$)/;
+
 export class ReadApi {
   private memo?: { generation: string; rows: BackupRow[] };
+  private answers = new Map<string, { status: number; text: string }>();
+  private answersKey = '';
 
   constructor(private readonly state: ServerState) {}
+
+  private stateKey(): string {
+    return `${this.state.source?.snapshot()?.generation ?? 'none'}|${this.state.version}`;
+  }
+
+  /** The serialized answer to this request target, if the state has not changed since. */
+  cached(target: string): { status: number; text: string } | undefined {
+    const key = this.stateKey();
+    if (key !== this.answersKey) {
+      this.answers.clear();
+      this.answersKey = key;
+    }
+    return this.answers.get(target);
+  }
+
+  /** Serializes an answer (compact JSON) and keeps it for `target` while the state holds. */
+  remember(target: string, answer: ApiAnswer): string {
+    const text = JSON.stringify(answer.body);
+    if (!UNCACHED.test(target) && answer.status < 500) {
+      if (this.answers.size >= ANSWERS_KEPT) this.answers.clear();
+      this.answers.set(target, { status: answer.status, text });
+    }
+    return text;
+  }
 
   /** Answers GET <API_PREFIX><path>; `path` starts with "/". */
   async handle(path: string, query: URLSearchParams): Promise<ApiAnswer> {

@@ -48,8 +48,10 @@ function send(res: ServerResponse, code: number, body: string | Buffer, type = '
   res.end(body);
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 function sendJson(res: ServerResponse, code: number, body: unknown): void {
-  send(res, code, `${JSON.stringify(body, null, 2)}\n`, 'application/json; charset=utf-8');
+  send(res, code, `${JSON.stringify(body, null, 2)}\n`, JSON_TYPE);
 }
 
 /** The request's path and query, or undefined when the request target is not a URL path. */
@@ -150,8 +152,10 @@ export function createEngineServer(opts: ServerOptions): Server {
       });
     }
     if (pathname.startsWith(API_PREFIX)) {
+      const cached = api.cached(req.url!);
+      if (cached) return send(res, cached.status, cached.text, JSON_TYPE);
       const answer = await api.handle(pathname.slice(API_PREFIX.length) || '/', query);
-      return sendJson(res, answer.status, answer.body);
+      return send(res, answer.status, api.remember(req.url!, answer), JSON_TYPE);
     }
     const asset = pageAsset(pathname)!;
     return send(res, 200, asset.body, asset.type);

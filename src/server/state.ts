@@ -40,6 +40,8 @@ export class ServerState {
   readonly events: TickEvent[] = [];
   /** cairn's last status commits, newest first (read from Git after a tick that committed). */
   commits: AuditEntry[] = [];
+  /** Changes whenever the ticks or commits above change (a memo key with the snapshot's generation). */
+  version = 0;
   private commitsRead?: Promise<void>;
 
   constructor(
@@ -79,6 +81,7 @@ export class ServerState {
     const read = (this.commitsRead ?? Promise.resolve()).then(async () => {
       try {
         this.commits = await this.source!.audit({ limit: COMMITS_KEPT });
+        this.version++;
       } catch (err) {
         this.logger?.warn({ err: (err as Error).message }, 'cannot read the status commits for the page');
       }
@@ -88,6 +91,7 @@ export class ServerState {
   }
 
   private push(e: TickEvent): void {
+    this.version++;
     this.events.unshift(e);
     if (this.events.length > EVENTS_KEPT) this.events.length = EVENTS_KEPT;
   }

@@ -88,14 +88,6 @@ export function registerDemo(program: Command): void {
 
 /** `--serve`: the demo's engine keeps serving (its clock stays where the script left it). */
 async function serveDemo(demo: DemoResult, o: { listen: string; webhookInsecure: boolean }) {
-  const { serveEngine } = await import('../server/serve.ts');
-  const { authFromEnv } = await import('../server/auth.ts');
-  return serveEngine(demo.engine, {
-    listen: o.listen,
-    auth: authFromEnv(process.env, o.webhookInsecure),
-    // Ticks on a push webhook; the demo clock does not move, so a timer would only repeat the last tick.
-    intervalMs: 24 * 3_600_000,
-    history: demo.ticks.map((t) => ({ result: t.result, at: new Date(t.at) })),
-    logger: createLogger({ level: process.env.CAIRN_LOG_LEVEL ?? 'warn' }),
-  });
+  const { serveDemoEngine } = await import('./engine.ts');
+  return serveDemoEngine(demo.engine, { ...o, history: demo.ticks.map((t) => ({ result: t.result, at: new Date(t.at) })) });
 }

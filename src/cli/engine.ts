@@ -10,9 +10,7 @@ import { formatPlan, summarizePlan } from '../plan/index.ts';
 import type { PlanFormat } from '../plan/types.ts';
 import { parseDuration } from '../schedule/duration.ts';
 import { createLogger } from '../log.ts';
-import { ServerState, startServer } from '../server/http.ts';
-import { authFromEnv, READ_TOKEN_ENV, WEBHOOK_SECRET_ENV } from '../server/auth.ts';
-import { isLoopback, parseListen } from '../server/listen.ts';
+import { authFromEnv, isLoopback, parseListen, READ_TOKEN_ENV, serveEngine, ServerState, startServer, WEBHOOK_SECRET_ENV, type ServedEngine } from '../server/http.ts';
 import { bodyLine } from '../engine/report.ts';
 
 interface EngineOpts {
@@ -266,5 +264,19 @@ export function registerEngine(program: Command): void {
       process.stderr.write(`cairn audit: ${(err as Error).message}\n`);
       process.exitCode = 1;
     }
+  });
+}
+
+/**
+ * `cairn start --serve`: the demo's engine keeps serving its page and API. It ticks on a push
+ * webhook only: the demo clock does not move, so a timer would only repeat the last tick.
+ */
+export function serveDemoEngine(engine: Engine, o: { listen: string; webhookInsecure: boolean; history: { result: TickResult; at: Date }[] }): Promise<ServedEngine> {
+  return serveEngine(engine, {
+    listen: o.listen,
+    auth: authFromEnv(process.env, o.webhookInsecure),
+    intervalMs: 24 * 3_600_000,
+    history: o.history,
+    logger: createLogger({ level: process.env.CAIRN_LOG_LEVEL ?? 'warn' }),
   });
 }

@@ -7,15 +7,20 @@
 // rejects gets a 400 on its socket. Reads need the read token when one is set; the webhook needs
 // the Git host's signature (auth.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Engine, TickResult } from '../engine/engine.ts';
+import { RunLoop } from '../engine/loop.ts';
 import type { Logger } from '../log.ts';
 import { API_PREFIX, ReadApi } from './api.ts';
 import { isReadToken, mayRead, TOKEN_COOKIE, verifyWebhook, type AuthConfig } from './auth.ts';
 import { parseListen } from './listen.ts';
 import { pageAsset } from './page.ts';
-import type { ServerState } from './state.ts';
+import { ServerState } from './state.ts';
 
+// The server room's face to the CLI (one import, test/architecture.test.ts).
 export { EngineMetrics } from './metrics.ts';
 export { ServerState } from './state.ts';
+export { authFromEnv, READ_TOKEN_ENV, WEBHOOK_SECRET_ENV, type AuthConfig } from './auth.ts';
+export { isLoopback, parseListen } from './listen.ts';
 
 export interface ServerOptions {
   /** `[host:]port`; a bare port binds 127.0.0.1. */
@@ -194,4 +199,62 @@ export function startServer(opts: ServerOptions): Promise<Server> {
       resolve(server);
     });
   });
+}
+
+// ---------------------------------------------------------------- an engine that serves
+
+// The read API, the page and the webhook, with a run loop that ticks when a webhook arrives
+// (coalesced) and otherwise every `intervalMs`. `cairn start --serve` uses it to keep the demo's
+// engine serving after the scripted ticks.
+
+export interface ServedEngine {
+  /** http://host:port/ */
+  url: string;
+  state: ServerState;
+  server: Server;
+  /** Stops the loop (after its running tick) and the server. */
+  stop(): Promise<void>;
+}
+
+export interface ServeOptions {
+  listen: string;
+  auth: AuthConfig;
+  intervalMs: number;
+  /** Ticks that ran before serving (the demo's), oldest first, with the time each ended. */
+  history?: { result: TickResult; at: Date }[];
+  logger?: Logger;
+  onTick?: (r: TickResult) => void;
+}
+
+export async function serveEngine(engine: Engine, opts: ServeOptions): Promise<ServedEngine> {
+  const state = new ServerState(engine, opts.logger);
+  for (const t of opts.history ?? []) state.recordTick(t.result, t.at);
+  const stop = new AbortController();
+  const loop = new RunLoop(engine, {
+    intervalMs: opts.intervalMs,
+    signal: stop.signal,
+    onTick: (r) => {
+      state.recordTick(r, engine.config.now());
+      opts.onTick?.(r);
+    },
+    onError: (err) => {
+      state.recordError(err, engine.config.now());
+      opts.logger?.error({ err: (err as Error).message }, 'tick failed');
+    },
+  });
+  const server = await startServer({ listen: opts.listen, state, auth: opts.auth, onWebhook: () => loop.trigger(), ...(opts.logger ? { logger: opts.logger } : {}) });
+  const running = loop.run();
+  const { host } = parseListen(opts.listen);
+  const port = (server.address() as { port: number }).port;
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shown}:${port}/`,
+    state,
+    server,
+    async stop() {
+      stop.abort();
+      await running;
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
 }

@@ -16,8 +16,7 @@ import { openApiValidator } from './openapi-check.ts';
 
 let root: string;
 let kubeconfig: string;
-let sim: import('../../src/cluster/sim/index.ts').Simulator;
-useSampleCluster((c) => ({ root, kubeconfig, sim } = c));
+useSampleCluster((c) => ({ root, kubeconfig } = c));
 
 const TEAMS = `apiVersion: cairn.dev/v1alpha1
 kind: BackupPolicy

@@ -79,7 +79,7 @@ function backupTable(p) {
         h('td', {}, fmtTime(b.completionTime)),
         h('td', {}, b.items ?? ''),
         h('td', {}, fmtBytes(b.bytes)),
-        h('td', {}, note));
+        h('td', { class: 'note' }, note));
     })));
 }
 

@@ -85,12 +85,15 @@ function statusOf<S>(snap: EngineSnapshot, path: string): S | undefined {
 
 /** Answers kept per state version: a repeated request costs a map lookup and a write. */
 const ANSWERS_KEPT = 256;
-/** Answers that depend on more than the state: the clock (plan) or storage (a log). */
-const UNCACHED = /^\/api\/v1\/(plan|backups\/[^/?]+\/log)(\?|$)/;
+/** Answers that read storage (a log): never kept. */
+const UNCACHED = /^\/api\/v1\/backups\/[^/?]+\/log(\?|$)/;
+/** Answers that depend on the clock too (the plan): kept one second. */
+const CLOCKED = /^\/api\/v1\/plan(\?|$)/;
+const CLOCKED_MS = 1000;
 
 export class ReadApi {
   private memo?: { generation: string; rows: BackupRow[] };
-  private answers = new Map<string, { status: number; text: string }>();
+  private answers = new Map<string, { status: number; text: string; until?: number }>();
   private answersKey = '';
 
   constructor(private readonly state: ServerState) {}
@@ -106,7 +109,8 @@ export class ReadApi {
       this.answers.clear();
       this.answersKey = key;
     }
-    return this.answers.get(target);
+    const hit = this.answers.get(target);
+    return hit && (hit.until === undefined || hit.until > Date.now()) ? hit : undefined;
   }
 
   /** Serializes an answer (compact JSON) and keeps it for `target` while the state holds. */
@@ -114,7 +118,7 @@ export class ReadApi {
     const text = JSON.stringify(answer.body);
     if (!UNCACHED.test(target) && answer.status < 500) {
       if (this.answers.size >= ANSWERS_KEPT) this.answers.clear();
-      this.answers.set(target, { status: answer.status, text });
+      this.answers.set(target, { status: answer.status, text, ...(CLOCKED.test(target) ? { until: Date.now() + CLOCKED_MS } : {}) });
     }
     return text;
   }

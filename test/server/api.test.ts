@@ -3,7 +3,7 @@
 // validated against the OpenAPI document the server itself serves.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { connectCluster } from '../../src/cluster/connect.ts';
@@ -205,6 +205,19 @@ describe('GET /api/v1', () => {
     expect(ev.commits.flatMap((c: any) => c.actions)).toContain('backup broken-first Failed');
     // A local remote has no web page to link to.
     expect(ev.commits[0].url).toBeUndefined();
+  });
+
+  it('answers from the engine state: a backup another writer adds appears only after a listing', async () => {
+    const backups = join(root, 'api-data', 'backups', 'backups');
+    expect(existsSync(join(backups, 'teams-20261121060000', 'manifest.json'))).toBe(true);
+    cpSync(join(backups, 'teams-20261121060000'), join(backups, 'teams-20261120060000'), { recursive: true });
+    const copied = join(backups, 'teams-20261120060000', 'manifest.json');
+    writeFileSync(copied, JSON.stringify({ ...JSON.parse(readFileSync(copied, 'utf8')), name: 'teams-20261120060000', scheduledTime: '2026-11-20T06:00:00Z' }));
+    for (let i = 0; i < 20; i++) expect((await get('/backups?policy=teams')).items.map((b: any) => b.name)).not.toContain('teams-20261120060000');
+    await get('/backups/teams-20261120060000', 404);
+    // A new listing does show it: the API above did not list.
+    const store = await engine.connections.location(engine.snapshot()!.repo.locations[0]);
+    expect((await store.listInventory()).backups.map((b) => b.manifest?.name)).toContain('teams-20261120060000');
   });
 
   it('anything else: 404 as JSON, 405 for writes', async () => {

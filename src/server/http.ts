@@ -168,7 +168,8 @@ export function createEngineServer(opts: ServerOptions): Server {
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      logger?.error({ err: (err as Error)?.message, url: String(req.url).slice(0, 200) }, 'request failed');
+      // The path only: a query may carry the read token (/?token=…).
+      logger?.error({ err: (err as Error)?.message, path: String(req.url).split('?')[0].slice(0, 200) }, 'request failed');
       send(res, 500, 'internal error; see the engine log\n');
     });
   });

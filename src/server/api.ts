@@ -7,6 +7,7 @@ import type { BackupPolicy } from '../api/types.ts';
 import type { EngineSnapshot } from '../engine/engine.ts';
 import type { PolicyStatus, RestoreStatus, StatusDoc } from '../engine/status.ts';
 import { statusPaths } from '../engine/status.ts';
+import { stringifyExact } from '../exact-json.ts';
 import { summarizePlan } from '../plan/format.ts';
 import type { InventoryBackup } from '../storage/types.ts';
 import { commitWebUrl } from './git-links.ts';
@@ -91,6 +92,14 @@ const UNCACHED = /^\/api\/v1\/backups\/[^/?]+\/log(\?|$)/;
 const CLOCKED = /^\/api\/v1\/plan(\?|$)/;
 const CLOCKED_MS = 1000;
 
+/**
+ * Compact JSON of an answer. Restore diffs may hold int64 values beyond 2^53 as bigints
+ * (src/exact-json.ts): they are written with their exact digits, never rounded or refused.
+ */
+export function serializeAnswer(body: unknown): string {
+  return stringifyExact(body);
+}
+
 export class ReadApi {
   private memo?: { generation: string; rows: BackupRow[] };
   private answers = new Map<string, { status: number; text: string; until?: number }>();
@@ -115,7 +124,7 @@ export class ReadApi {
 
   /** Serializes an answer (compact JSON) and keeps it for `target` while the state holds. */
   remember(target: string, answer: ApiAnswer): string {
-    const text = JSON.stringify(answer.body);
+    const text = serializeAnswer(answer.body);
     if (!UNCACHED.test(target) && answer.status < 500) {
       if (this.answers.size >= ANSWERS_KEPT) this.answers.clear();
       this.answers.set(target, { status: answer.status, text, ...(CLOCKED.test(target) ? { until: Date.now() + CLOCKED_MS } : {}) });

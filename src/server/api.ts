@@ -30,6 +30,8 @@ const notReady = (): ApiAnswer => ({ status: 503, body: { error: { code: 'NotRea
 export interface BackupRow {
   name: string;
   location: string;
+  /** resources, or etcd (a snapshot) */
+  type?: string;
   policy?: string;
   cluster?: string;
   phase: string;
@@ -53,6 +55,7 @@ function backupRow(location: string, b: InventoryBackup): BackupRow {
   return {
     name: m.name,
     location,
+    type: (m as { type?: string }).type ?? 'resources',
     policy: m.policy,
     cluster: m.cluster.name,
     phase: m.phase,
@@ -61,7 +64,8 @@ function backupRow(location: string, b: InventoryBackup): BackupRow {
     startTime: m.startTimestamp,
     completionTime: m.completionTimestamp,
     items: m.totalItems,
-    bytes: m.artifacts.resources.size + m.artifacts.index.size + m.artifacts.log.size,
+    // Every artifact, whichever the backup's type has (resources + index + log, or etcd + log).
+    bytes: Object.values(m.artifacts as Record<string, { size: number }>).reduce((n, a) => n + a.size, 0),
     encrypted: m.encryption !== undefined,
     ...(m.preRestoreFor ? { preRestoreFor: m.preRestoreFor } : {}),
     ...(b.expiry ? { expiring: { deleteAfter: b.expiry.deleteAfter, reason: b.expiry.reason } } : {}),
@@ -273,7 +277,7 @@ export class ReadApi {
         formatVersion: m.formatVersion,
         resources: m.resources,
         itemCounts: m.itemCounts,
-        artifacts: Object.values(m.artifacts).map((a) => ({ file: a.file, sha256: a.sha256, size: a.size })),
+        artifacts: Object.values(m.artifacts as Record<string, { file: string; sha256: string; size: number }>).map((a) => ({ file: a.file, sha256: a.sha256, size: a.size })),
         // The header's algorithm and key id only: the wrapped key and nonces are nobody's business.
         encryption: m.encryption ? { algorithm: m.encryption.algorithm, kdf: m.encryption.kdf.name, keyId: m.encryption.keyId } : null,
         ...(etcd && typeof etcd === 'object' ? { etcd } : {}),

@@ -19,6 +19,7 @@ const BACKUP_REQUIRED = ['name', 'location', 'phase', 'encrypted'];
 const backupProps = {
   name: str,
   location: str,
+  type: { enum: ['resources', 'etcd'] },
   policy: str,
   cluster: str,
   phase: { enum: ['Completed', 'PartiallyFailed', 'Failed', 'Incomplete', 'Unreadable'], description: 'Incomplete: an upload without a manifest (never restorable, cleaned later)' },

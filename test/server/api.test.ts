@@ -163,7 +163,7 @@ describe('GET /api/v1', () => {
 
   it('/backups/{name}: metadata, item counts per resource, checksums, encryption; and its log', async () => {
     const b = await get('/backups/teams-20261121060000');
-    expect(b).toMatchObject({ name: 'teams-20261121060000', location: 'local', policy: 'teams', phase: 'Completed', encrypted: false, encryption: null });
+    expect(b).toMatchObject({ name: 'teams-20261121060000', location: 'local', type: 'resources', policy: 'teams', phase: 'Completed', encrypted: false, encryption: null });
     expect(b.itemCounts.secrets).toBe(1);
     expect(b.artifacts.map((a: any) => a.file).sort()).toEqual(['index.json.gz', 'log.jsonl.gz', 'resources.tar.gz']);
     for (const a of b.artifacts) expect(a.sha256).toMatch(/^[0-9a-f]{64}$/);

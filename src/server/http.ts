@@ -29,8 +29,13 @@ export interface ServerOptions {
   auth: AuthConfig;
   /** Wakes the loop for a tick; the loop coalesces wake-ups into at most one pending tick. */
   onWebhook: () => void;
+  /** Under leader election (issue 20): whether this replica leads or stands by. */
+  role?: RoleProbe;
   logger?: Logger;
 }
+
+/** Under leader election: whether this replica leads or stands by. */
+export type RoleProbe = () => { role: 'leader' | 'standby' };
 
 /** Largest webhook body read (GitHub caps push payloads at 25 MB; the body only feeds the HMAC). */
 export const MAX_WEBHOOK_BODY = 25 * 1024 * 1024;
@@ -129,6 +134,8 @@ export function createEngineServer(opts: ServerOptions): Server {
     if (method !== 'GET' && method !== 'HEAD') return send(res, 405, 'read-only: GET only (POST for /webhook)\n', undefined, { allow: 'GET, HEAD' });
     // Probes stay open: they say nothing but "up" and "ready".
     if (pathname === '/healthz') return send(res, 200, 'ok\n');
+    // A standby is ready (a rollout must be able to proceed through it); it says what it is.
+    if (pathname === '/readyz' && opts.role?.().role === 'standby') return send(res, 200, 'standby\n');
     if (pathname === '/readyz') return state.metrics.last ? send(res, 200, 'ready\n') : send(res, 503, 'no tick finished yet\n');
 
     // The page's login: /?token=… sets a cookie (HttpOnly, SameSite=Strict) and drops the token
@@ -152,6 +159,7 @@ export function createEngineServer(opts: ServerOptions): Server {
     if (pathname === '/status') {
       const last = state.metrics.last;
       return sendJson(res, 200, {
+        ...(opts.role ? { leaderElection: opts.role() } : {}),
         lastError: state.metrics.lastError ?? null,
         lastTick: last ? { revision: last.sourceRevision, durationMs: last.durationMs, commit: last.commit ?? null, actions: last.results.map((r) => ({ type: r.action.type, outcome: r.outcome, reason: r.action.reason })), blocked: last.plan.blocked, invalidFiles: [...new Set(last.plan.errors.map((e) => e.file))], unobserved: last.unobserved } : null,
       });

@@ -253,6 +253,22 @@ describe('auth', () => {
     }
   });
 
+  it('under leader election a standby is ready and says so on /readyz and /status', async () => {
+    let role: 'leader' | 'standby' = 'standby';
+    const replica = await startServer({ listen: '127.0.0.1:0', state: new ServerState(engine), auth: {}, onWebhook: () => {}, role: () => ({ role }) });
+    const at = `http://127.0.0.1:${(replica.address() as { port: number }).port}`;
+    try {
+      const ready = await fetch(`${at}/readyz`);
+      expect([ready.status, await ready.text()]).toEqual([200, 'standby\n']);
+      expect((await (await fetch(`${at}/status`)).json()).leaderElection).toEqual({ role: 'standby' });
+      role = 'leader';
+      // A leader is ready once it has ticked; this state has recorded none.
+      expect((await fetch(`${at}/readyz`)).status).toBe(503);
+    } finally {
+      replica.close();
+    }
+  });
+
   it('the webhook accepts GitHub HMAC signatures and GitLab tokens, refuses the rest', async () => {
     const body = JSON.stringify({ ref: 'refs/heads/main' });
     const sign = (secret: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;

@@ -40,6 +40,15 @@ export function registerDemo(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      if (o.serve) {
+        try {
+          (await import('./engine.ts')).checkListen(o.listen);
+        } catch (err) {
+          process.stderr.write(`cairn start: ${(err as Error).message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+      }
       if (o.s3Endpoint && !o.s3Bucket) {
         process.stderr.write('cairn start: --s3-endpoint needs --s3-bucket\n');
         process.exitCode = 2;
@@ -89,5 +98,11 @@ export function registerDemo(program: Command): void {
 /** `--serve`: the demo's engine keeps serving (its clock stays where the script left it). */
 async function serveDemo(demo: DemoResult, o: { listen: string; webhookInsecure: boolean }) {
   const { serveDemoEngine } = await import('./engine.ts');
-  return serveDemoEngine(demo.engine, { ...o, history: demo.ticks.map((t) => ({ result: t.result, at: new Date(t.at) })) });
+  try {
+    return await serveDemoEngine(demo.engine, { ...o, history: demo.ticks.map((t) => ({ result: t.result, at: new Date(t.at) })) });
+  } catch (err) {
+    await demo.sim.stop();
+    const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    throw new Error(inUse ? `cannot serve on ${o.listen}: the address is in use; pass --listen <[host:]port>` : `cannot serve on ${o.listen}: ${(err as Error).message}`);
+  }
 }

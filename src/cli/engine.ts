@@ -267,6 +267,11 @@ export function registerEngine(program: Command): void {
   });
 }
 
+/** Throws a message naming --listen when `text` is not [host:]port. */
+export function checkListen(text: string): void {
+  parseListen(text);
+}
+
 /**
  * `cairn start --serve`: the demo's engine keeps serving its page and API. It ticks on a push
  * webhook only: the demo clock does not move, so a timer would only repeat the last tick.

@@ -3,10 +3,9 @@
 // API simulator; given a real repository (--repo / CAIRN_REPO) it runs the reconciler loop
 // against the real parts instead (`cairn run` with the same options).
 import type { Command } from 'commander';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runDemo, type DemoResult } from '../demo/timeline.ts';
-import { createLogger } from '../log.ts';
+import type { DemoResult } from '../demo/timeline.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -42,7 +41,7 @@ export function registerDemo(program: Command): void {
       }
       if (o.serve) {
         try {
-          (await import('./engine.ts')).checkListen(o.listen);
+          await (await import('./engine.ts')).checkListen(o.listen);
         } catch (err) {
           process.stderr.write(`cairn start: ${(err as Error).message}\n`);
           process.exitCode = 2;
@@ -54,7 +53,16 @@ export function registerDemo(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      // The offsite location reads its keys from these variables: without them the demo would
+      // skip S3 and still say "Done" (issue 21).
+      const missing = o.s3Endpoint ? ['S3_ACCESS_KEY', 'S3_SECRET_KEY'].filter((v) => !process.env[v]) : [];
+      if (missing.length) {
+        process.stderr.write(`cairn start: --s3-endpoint ${o.s3Endpoint} needs ${missing.join(' and ')} set to the bucket's keys\n`);
+        process.exitCode = 2;
+        return;
+      }
       const dir = resolve(o.dir);
+      const [{ runDemo }, { createLogger }] = await Promise.all([import('../demo/timeline.ts'), import('../log.ts')]);
       const say = (line: string) => process.stdout.write(`${line}\n`);
       say(`cairn embedded demo in ${relative(process.cwd(), dir) || '.'} — clock starts at ${start.toISOString()}`);
       try {
@@ -67,14 +75,16 @@ export function registerDemo(program: Command): void {
           say,
           logger: createLogger({ level: process.env.CAIRN_LOG_LEVEL ?? 'warn' }),
         });
-        const rel = (p: string) => relative(process.cwd(), p) || '.';
+        // Hints keep the form the user gave: an absolute --dir stays absolute.
+        const rel = (p: string) => (isAbsolute(o.dir) ? p : relative(process.cwd(), p) || '.');
         const commits = demo.ticks.filter((t) => t.result.commit).length;
         say('');
         say(`Done: ${demo.ticks.length} ticks, ${commits} status commits. Where to look:`);
         say(`  git --git-dir ${rel(demo.repo.bare)} log --format='%h %s' -12      # the status commits`);
         say(`  git --git-dir ${rel(demo.repo.bare)} log -1 --format=%B                # one commit's body and trailers`);
-        say(`  npx cairn backups list --location local --repo ${rel(demo.workdir)} --data-dir ${rel(demo.dataDir)}`);
-        say(`  npx cairn audit --repo ${rel(demo.repo.bare)} --workdir ${rel(join(dir, 'audit-clone'))}`);
+        say(`  npx cairn backup get --location local --repo ${rel(demo.workdir)} --data-dir ${rel(demo.dataDir)}`);
+        say(`  CAIRN_PASSPHRASE='${demo.passphrase}' npx cairn backup verify <name> --location vault --repo ${rel(demo.workdir)} --data-dir ${rel(demo.dataDir)}`);
+        say(`  npx cairn audit --repo ${rel(demo.repo.bare)} --data-dir ${rel(join(dir, 'audit'))}`);
         say(`  cat ${rel(join(demo.workdir, 'status', 'restores', 'rollback-release.yaml'))}`);
         const served = o.serve ? await serveDemo(demo, o) : undefined;
         if (served) say(`\nThe status page and the read API: ${served.url}  (curl ${served.url}api/v1/policies)`);

@@ -3,6 +3,7 @@
 import type { ResourceSelection } from '../api/types.ts';
 import type { ApiResource, KubeObject } from '../cluster/types.ts';
 import {
+  allNamespacesSelected,
   CRDS,
   backupKeepsNamespace,
   backupListsNamespaces,
@@ -13,6 +14,7 @@ import {
   resourceIncluded,
   serverLabelSelector,
   NAMESPACES,
+  resourceExcluded,
 } from '../cluster/selection.ts';
 import { isGlob } from '../match/glob.ts';
 import { formatLabelSelector } from '../match/label-selector.ts';
@@ -25,6 +27,20 @@ export interface ListTask {
   labelSelector?: string;
   /** CRDs and Namespaces are listed after everything else: which ones are kept depends on what was found. */
   deferred: boolean;
+}
+
+export const PVS = 'persistentvolumes';
+export const PVCS = 'persistentvolumeclaims';
+
+/**
+ * Velero's rule for volumes: a backup of some namespaces with includeClusterResources unset
+ * also takes the PersistentVolume bound to each PersistentVolumeClaim it takes (the claim is
+ * useless without it), unless persistentvolumes is excluded. includeClusterResources false
+ * means no cluster-scoped object, PVs included; true takes every PV anyway.
+ */
+export function volumesOfClaims(sel: ResourceSelection): boolean {
+  const mode = sel.includeClusterResources;
+  return (mode === undefined || mode === null) && !allNamespacesSelected(sel) && !resourceExcluded(PVS, sel) && resourceIncluded(PVCS, sel);
 }
 
 /**
@@ -57,6 +73,11 @@ export function planLists(resources: readonly ApiResource[], sel: ResourceSelect
       else tasks.push({ res, labelSelector, deferred: false });
       continue;
     }
+    if (res.groupResource === PVS && volumesOfClaims(sel)) {
+      // Listed after the claims, whole (claimRef is in spec); kept by keepObject.
+      tasks.push({ res, deferred: true });
+      continue;
+    }
     if (res.groupResource === NAMESPACES) {
       // Kept by what was found in them or by their own labels (backupKeepsNamespace): listed whole.
       if (backupListsNamespaces(sel)) tasks.push({ res, deferred: true });
@@ -76,12 +97,18 @@ export interface Found {
   resources: ReadonlySet<string>;
   /** Namespaces in which an item was archived. */
   namespaces: ReadonlySet<string>;
+  /** "namespace/name" of the claims archived: their volumes come too (volumesOfClaims). */
+  claims?: ReadonlySet<string>;
 }
 
 /** Whether a listed object goes into the backup. */
 export function keepObject(res: ApiResource, obj: KubeObject, sel: ResourceSelection, found: Found): boolean {
   // Velero's itemInclusionChecks: the exclude label first, and never an object being deleted.
   if (excludedByLabel(obj) || obj.metadata.deletionTimestamp) return false;
+  if (res.groupResource === PVS && found.claims && volumesOfClaims(sel)) {
+    const ref = (obj.spec as { claimRef?: { namespace?: string; name?: string } } | undefined)?.claimRef;
+    if (ref && found.claims.has(`${ref.namespace}/${ref.name}`)) return true;
+  }
   if (res.namespaced) {
     const ns = obj.metadata.namespace;
     return ns !== undefined && namespaceIncluded(ns, sel) && objectSelected(obj, sel);

@@ -24,7 +24,7 @@ import type { BackupManifest, BackupPhase } from '../storage/types.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { silentLogger } from '../log.ts';
 import { ArchiveWriter } from './archive.ts';
-import { keepObject, planLists, unmatchedIncludes, type Found, type ListTask } from './collect.ts';
+import { keepObject, planLists, PVCS, PVS, unmatchedIncludes, type Found, type ListTask } from './collect.ts';
 import { ListKeys } from './list-keys.ts';
 import { BackupLog } from './log.ts';
 import { BackupError, type BackupProgress, type BackupTarget, type BackupUpload } from './types.ts';
@@ -134,6 +134,9 @@ async function backupLocked(opts: RunBackupOptions, logger: Logger, cluster: Pro
         out.warnings.push(`discovery of ${f.groupVersion} failed, its resources were skipped: ${f.error}`);
         log.write('warn', 'discovery failed for a group version', { groupVersion: f.groupVersion, error: f.error });
       }
+      for (const a of discovery.aliases) {
+        log.write('info', 'resource served through two groups: archived once, under its canonical group', { resource: a.groupResource, canonical: a.canonical });
+      }
       const resolved = resolveSelection(selection, discovery.resources);
       selection = resolved.selection;
       for (const w of resolved.warnings) log.write('warn', w, {});
@@ -204,7 +207,8 @@ async function collect(opts: RunBackupOptions, selection: ResourceSelection, tas
   const progress: BackupProgress = { resources: tasks.length, resourcesDone: 0, items: 0, bytes: 0 };
   const report = () => opts.onProgress?.({ ...progress, items: archive.count, bytes: archive.bytes });
   const withItems = new Set<string>();
-  const found: Found = { resources: withItems, namespaces: new Set<string>() };
+  const claims = new Set<string>();
+  const found: Found = { resources: withItems, namespaces: new Set<string>(), claims };
 
   const runTask = async (task: ListTask) => {
     const gr = task.res.groupResource;
@@ -214,9 +218,10 @@ async function collect(opts: RunBackupOptions, selection: ResourceSelection, tas
     const keys = new ListKeys();
     let repeated = 0;
     try {
-      // A CRD is kept by what it defines (its spec), a Namespace by its phase; anything else by
-      // its metadata alone. Labels are always read: exclude-from-backup is a label.
-      const full = gr === CRDS || gr === NAMESPACES;
+      // A CRD is kept by what it defines (its spec), a Namespace by its phase, a volume by its
+      // claimRef (spec); anything else by its metadata alone. Labels are always read:
+      // exclude-from-backup is a label.
+      const full = gr === CRDS || gr === NAMESPACES || gr === PVS;
       const listing = opts.client.listItems(task.res, { namespace: task.namespace, labelSelector: task.labelSelector, limit: opts.pageSize, signal: opts.signal, full, labels: true });
       for await (const page of listing) {
         for (const { object, head, body } of page) {
@@ -226,6 +231,7 @@ async function collect(opts: RunBackupOptions, selection: ResourceSelection, tas
             continue;
           }
           archive.add(gr, object, { head, body });
+          if (gr === PVCS) claims.add(`${object.metadata.namespace}/${object.metadata.name}`);
           if (object.metadata.namespace) (found.namespaces as Set<string>).add(object.metadata.namespace);
           n++;
           sinceYield += body.length;
@@ -256,7 +262,13 @@ async function collect(opts: RunBackupOptions, selection: ResourceSelection, tas
 
   await Promise.all(tasks.filter((t) => !t.deferred).map((t) => limit(() => runTask(t))));
   await Promise.all(tasks.filter((t) => t.deferred).map((t) => limit(() => runTask(t))));
-  for (const [gr, count] of Object.entries(out.itemCounts)) log.write('info', 'resource backed up', { resource: gr, items: count });
+  // The version each resource was read in: its group's preferred one, or the newest that serves it.
+  const versions = new Map(tasks.map((t) => [t.res.groupResource, t.res]));
+  for (const [gr, count] of Object.entries(out.itemCounts)) {
+    const res = versions.get(gr);
+    const apiVersion = res ? (res.group ? `${res.group}/${res.version}` : res.version) : undefined;
+    log.write('info', 'resource backed up', { resource: gr, apiVersion, ...(res?.preferredVersion === false ? { preferredVersion: false } : {}), items: count });
+  }
 }
 
 function recordListFailure(task: ListTask, err: ClusterError, archived: number, out: Outcome, log: BackupLog): void {

@@ -4,7 +4,7 @@ import { chooseRepoLocation } from '../api/location-choice.ts';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadRepository } from '../api/loader.ts';
-import { openLocation, type BackupStore, type IndexEntry, type InventoryBackup } from '../storage/index.ts';
+import { describeFormat, openLocation, type BackupStore, type IndexEntry, type InventoryBackup } from '../storage/index.ts';
 import { createLogger } from '../log.ts';
 
 interface CommonOptions {
@@ -125,6 +125,8 @@ export function registerBackups(program: Command): void {
       ['Started', manifest.startTimestamp],
       ['Completed', manifest.completionTimestamp],
       ['Cluster', `${manifest.cluster.name} (${manifest.cluster.serverVersion})`],
+      ['Format', describeFormat(manifest)],
+      ['Engine', manifest.engineVersion ?? '-'],
       ['Items', `${manifest.totalItems} (${Object.entries(manifest.itemCounts).map(([r, n]) => `${r}: ${n}`).join(', ')})`],
       ['Encrypted', manifest.encryption ? `${manifest.encryption.algorithm}, key ${manifest.encryption.keyId.slice(0, 12)}` : 'no'],
       ['Expires', entry?.expiry ? `${entry.expiry.deleteAfter} (${entry.expiry.reason})` : '-'],

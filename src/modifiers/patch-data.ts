@@ -8,6 +8,7 @@
 // One home for the rule: `cairn validate` and the modifiers both call patchDataProblem.
 import { isCollection, isPair, parseDocument, visit, type Document } from 'yaml';
 import { ModifierError, type ModifierErrorCode } from './errors.ts';
+import { normalizeExactNumbers } from '../exact-json.ts';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -28,7 +29,7 @@ function lineOf(text: string, offset: number): number {
 }
 
 function read(text: string): { doc: Document; problem?: PatchDataProblem } {
-  const doc = parseDocument(text, { version: '1.1', uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { version: '1.1', uniqueKeys: true, prettyErrors: false, intAsBigInt: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     return { doc, problem: { message: `is not valid YAML or JSON: ${e.message.split('\n')[0]}`, line: lineOf(text, e.pos[0]) } };
@@ -56,7 +57,8 @@ export function patchDataProblem(text: string): PatchDataProblem | undefined {
   if (problem) return problem;
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 100 });
+    // Integers as bigints, then the safe ones back to numbers: int64 values patch exactly (exact-json.ts).
+    data = normalizeExactNumbers(doc.toJS({ maxAliasCount: 100 }));
   } catch {
     return { message: 'aliases expand to too many nodes' };
   }
@@ -68,5 +70,5 @@ export function parsePatchData(text: unknown, where: string, code: ModifierError
   if (typeof text !== 'string') throw new ModifierError(code, `${where}.patchData must be a string of YAML or JSON`);
   const problem = patchDataProblem(text);
   if (problem) throw new ModifierError(code, `${where}.patchData ${problem.message}${problem.line && text.includes('\n') ? ` (line ${problem.line} of patchData)` : ''}`);
-  return read(text).doc.toJS({ maxAliasCount: 100 }) as JsonObject;
+  return normalizeExactNumbers(read(text).doc.toJS({ maxAliasCount: 100 })) as JsonObject;
 }

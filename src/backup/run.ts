@@ -12,7 +12,7 @@
 //    and runBackup throws, leaving no manifest — there is nothing trustworthy to describe.
 import { hostname } from 'node:os';
 import pLimit from 'p-limit';
-import type { Logger } from 'pino';
+import type { Logger } from '../log.ts';
 import type { ResourceSelection } from '../api/types.ts';
 import type { ClusterClient } from '../cluster/client.ts';
 import type { DiscoveryResult } from '../cluster/discovery.ts';

@@ -22,6 +22,7 @@ import { buildStatus, removedPolicies, type StatusDoc } from './status.ts';
 import { readStatusDir, type StatusFiles } from './status-files.ts';
 import { StatusRenderMemo } from './render-memo.ts';
 import { ShardMap } from '../ha/shards.ts';
+import { locationsWithBackups, observe } from './observe.ts';
 
 export interface TickResult {
   revision: string;
@@ -36,28 +37,26 @@ export interface TickResult {
   durationMs: number;
 }
 
-export interface Observed {
+/**
+ * The engine's current state, as the read API (src/server) serves it: the last tick's view of Git
+ * and storage, held in memory. Taking one does no I/O; the objects are shared, so read only.
+ */
+export interface EngineSnapshot {
+  sourceRevision: string;
+  repo: PolicyRepository;
+  /** Each observed location's inventory (the cache, with the engine's own writes applied). */
   inventories: Record<string, Inventory>;
   unobserved: Record<string, string>;
+  /** Status documents as last written, by path (status/policies/<name>.yaml, …). */
+  status: ReadonlyMap<string, StatusDoc<unknown>>;
+  restoreResults: ReadonlyMap<string, RestoreResult>;
+  /** The policy repository's URL, for links to its Git host. */
+  repoUrl: string;
+  /** Changes whenever anything above may have changed (memo key for derived views). */
+  generation: string;
 }
 
-/** Lists every location's inventory (cached); a location that fails is reported, not fatal. */
-export async function observe(repo: PolicyRepository, connections: Connections, cache: InventoryCache, config: EngineConfig): Promise<Observed> {
-  const inventories: Record<string, Inventory> = {};
-  const unobserved: Record<string, string> = {};
-  await Promise.all(
-    repo.locations.map(async (loc) => {
-      const name = loc.metadata.name;
-      try {
-        inventories[name] = await cache.get(name, await connections.location(loc));
-      } catch (err) {
-        unobserved[name] = (err as Error).message;
-        config.logger.warn({ location: name, err: (err as Error).message }, 'cannot list the location; its policies wait');
-      }
-    }),
-  );
-  return { inventories, unobserved };
-}
+export { observe, type Observed } from './observe.ts';
 
 export class Engine {
   readonly cache: InventoryCache;
@@ -72,6 +71,8 @@ export class Engine {
   private lastSteady?: string;
   /** Sharded: the remote head as this engine last left it (its own status commit, or the sync). */
   private knownHead?: string;
+  private lastUnobserved: Record<string, string> = {};
+  private ticks = 0;
 
   constructor(readonly config: EngineConfig) {
     this.cache = new InventoryCache(config.inventorySyncPeriodMs);
@@ -91,8 +92,9 @@ export class Engine {
     if (this.config.shard && revision !== this.knownHead) this.status = undefined;
     this.knownHead = revision;
     const repo = await this.load(sourceRevision);
-    await this.previousStatus();
-    const { inventories, unobserved } = await observe(repo, this.connections, this.cache, this.config);
+    const previous = await this.previousStatus();
+    const { inventories, unobserved } = await observe(repo, this.connections, this.cache, this.config, locationsWithBackups(previous.docs.values()));
+    this.lastUnobserved = unobserved;
     const plan = this.plan(repo, sourceRevision, inventories);
     let results = await this.execute(plan, repo, sourceRevision, opts.signal);
     if (opts.term?.aborted) {
@@ -100,6 +102,7 @@ export class Engine {
       if (results.length === 0) return { revision, sourceRevision, plan, results, changedFiles: [], unobserved, durationMs: Date.now() - started };
     }
     const report = await this.report(repo, plan, results, sourceRevision);
+    this.ticks++;
     return { revision, sourceRevision, plan, results, ...report, unobserved, durationMs: Date.now() - started };
   }
 
@@ -131,12 +134,12 @@ export class Engine {
   }
 
   /** plan: the pure diff of desired state and inventory. */
-  private plan(repo: PolicyRepository, revision: string, inventories: Record<string, Inventory>): Plan {
+  private plan(repo: PolicyRepository, revision: string, inventories: Record<string, Inventory>, now: Date = this.config.now()): Plan {
     const plan = computePlan({
       repo,
       revision,
       inventories,
-      now: this.config.now(),
+      now,
       removedPolicies: this.removedPolicies(repo),
       options: {
         ...(this.config.maxDeletionsPerTick !== undefined ? { maxDeletionsPerTick: this.config.maxDeletionsPerTick } : {}),
@@ -238,6 +241,41 @@ export class Engine {
       const result = await store.readRestoreResult<RestoreResult>(req.metadata.name).catch(() => undefined);
       if (result) this.restoreResults.set(req.metadata.name, result);
     }
+  }
+
+  // ------------------------------------------------------------ read side (src/server)
+
+  /** The state the last tick left, without I/O; undefined before the first tick loaded the repo. */
+  snapshot(): EngineSnapshot | undefined {
+    if (!this.loaded) return undefined;
+    const inventories: Record<string, Inventory> = {};
+    for (const loc of this.loaded.repo.locations) {
+      const inv = this.cache.peek(loc.metadata.name);
+      if (inv) inventories[loc.metadata.name] = inv;
+    }
+    return {
+      sourceRevision: this.loaded.sourceRevision,
+      repo: this.loaded.repo,
+      inventories,
+      unobserved: this.lastUnobserved,
+      status: this.status?.docs ?? new Map(),
+      restoreResults: this.restoreResults,
+      repoUrl: this.config.repoUrl,
+      generation: `${this.ticks}/${this.cache.generation}/${this.loaded.sourceRevision}`,
+    };
+  }
+
+  /** What the next tick would do at `now`, from the current state: the pure plan, no I/O. */
+  previewPlan(now: Date = this.config.now()): Plan | undefined {
+    const snap = this.snapshot();
+    return snap && this.plan(snap.repo, snap.sourceRevision, snap.inventories, now);
+  }
+
+  /** A backup's log (one object read from its location). */
+  async backupLog(location: string, name: string): Promise<object[]> {
+    const loc = this.loaded?.repo.locations.find((l) => l.metadata.name === location);
+    if (!loc) throw new Error(`no location ${location}`);
+    return (await this.connections.location(loc)).readLog(name);
   }
 
   /** For `cairn audit`. */

@@ -5,7 +5,7 @@
 import { Gauge } from 'prom-client';
 import { connectCluster } from '../cluster/connect.ts';
 import type { EngineConfig } from '../engine/config.ts';
-import { EngineMetrics, startServer } from '../server/http.ts';
+import { ServerState, startServer, type AuthConfig } from '../server/http.ts';
 import type { LeaderElection } from './options.ts';
 import { Supervisor } from './supervisor.ts';
 
@@ -14,14 +14,14 @@ export interface ReplicaOptions {
   config: EngineConfig;
   intervalMs: number;
   listen?: string;
-  metrics: EngineMetrics;
-  stop: AbortController;
+  auth: AuthConfig;
 }
 
 /** Runs until SIGTERM/SIGINT; returns the exit code. */
 export async function startReplica(opts: ReplicaOptions): Promise<number> {
-  const { election, config, metrics, stop } = opts;
+  const { election, config } = opts;
   const log = config.logger;
+  const stop = new AbortController();
   let client;
   try {
     // One attempt per request: the Lease loop has its own retry period and deadline.
@@ -30,8 +30,21 @@ export async function startReplica(opts: ReplicaOptions): Promise<number> {
     process.stderr.write(`cairn run: leader election: ${(err as Error).message}\n`);
     return 2;
   }
+  // The page and /api/v1 read the engine of the first Lease this replica holds; a standby has none.
+  let supervisor: Supervisor | undefined;
+  const current = () => supervisor?.engines()[0];
+  const state = new ServerState(
+    {
+      snapshot: () => current()?.snapshot(),
+      previewPlan: (now) => current()?.previewPlan(now),
+      backupLog: (location, name) => current()?.backupLog(location, name) ?? Promise.reject(new Error('this replica stands by; ask the leader')),
+      audit: (filter) => current()?.audit(filter) ?? Promise.resolve([]),
+    },
+    log,
+  );
+  const metrics = state.metrics;
   const leading = new Gauge({ name: 'cairn_leader', help: '1 while this replica holds the Lease (and runs its shard), else 0', labelNames: ['lease'], registers: [metrics.registry] });
-  const supervisor = new Supervisor({
+  supervisor = new Supervisor({
     config,
     client,
     namespace: election.namespace,
@@ -42,11 +55,11 @@ export async function startReplica(opts: ReplicaOptions): Promise<number> {
     intervalMs: opts.intervalMs,
     signal: stop.signal,
     onTick: (lease, r) => {
-      metrics.recordTick(r);
+      state.recordTick(r);
       log.info({ lease, revision: r.sourceRevision, actions: r.results.length, commit: r.commit, ms: r.durationMs }, 'tick finished');
     },
     onError: (lease, err) => {
-      metrics.recordError(err);
+      state.recordError(err);
       log.error({ lease, err: (err as Error).message }, 'tick failed; retrying next interval');
     },
     onLeadership: (lease, lead) => {
@@ -56,7 +69,8 @@ export async function startReplica(opts: ReplicaOptions): Promise<number> {
   });
   let server;
   try {
-    server = opts.listen ? await startServer(opts.listen, metrics, () => supervisor.trigger(), () => supervisor.role()) : undefined;
+    const sup = supervisor;
+    server = opts.listen ? await startServer({ listen: opts.listen, state, auth: opts.auth, onWebhook: () => sup.trigger(), role: () => sup.role(), logger: log }) : undefined;
   } catch (err) {
     client.close();
     process.stderr.write(`cairn run: cannot listen on ${opts.listen}: ${(err as Error).message}\n`);

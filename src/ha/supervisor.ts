@@ -57,6 +57,7 @@ interface Slot {
   shard?: ShardSpec;
   elector: LeaseElector;
   loop?: RunLoop;
+  engine?: Engine;
   /** The running (or finishing) loop of the last term: a new term starts only after it ended. */
   running: Promise<void>;
 }
@@ -93,6 +94,11 @@ export class Supervisor {
       }),
     );
     await Promise.all(this.slots.map((s) => s.running));
+  }
+
+  /** The engines of the terms running now (one per Lease held). */
+  engines(): Engine[] {
+    return this.slots.flatMap((s) => (s.engine ? [s.engine] : []));
   }
 
   /** Runs the next tick of every held shard now (the push webhook). */
@@ -133,6 +139,7 @@ export class Supervisor {
       ...(slot.shard ? { shard: slot.shard, workdir: join(base.dataDir, `shard-${slot.shard.index}`, 'repo') } : {}),
     };
     const engine = new Engine(config);
+    slot.engine = engine;
     const signal = AbortSignal.any([this.stop, term]);
     // Every in-flight backup and request listens on it.
     setMaxListeners(0, signal);
@@ -148,6 +155,7 @@ export class Supervisor {
       await slot.loop.run();
     } finally {
       slot.loop = undefined;
+      slot.engine = undefined;
       engine.connections.close();
     }
   }

@@ -7,7 +7,7 @@
 // | FailedValidation (the request cannot run as written: no such backup, integrity refused,
 // bad modifiers). Nothing is written to the cluster before the archive is fully verified and
 // the safety backup is stored.
-import type { Logger } from 'pino';
+import type { Logger } from '../log.ts';
 import type { ResourceModifiersSpec } from '../api/types.ts';
 import type { ClusterClient } from '../cluster/client.ts';
 import { NAMESPACES } from '../cluster/selection.ts';

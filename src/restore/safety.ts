@@ -2,8 +2,8 @@
 // scope the restore touches (its target namespaces, after mapping, and the group-resources of
 // its items), so another restore from this backup undoes it. Objects the restore creates are
 // not deleted by that undo (a restore never deletes); everything it changed is put back.
+import type { Logger } from '../log.ts';
 import { slotStamp } from '../schedule/naming.ts';
-import type { Logger } from 'pino';
 import type { ResourceSelection } from '../api/types.ts';
 import type { ClusterClient } from '../cluster/client.ts';
 import { runBackup } from '../backup/run.ts';

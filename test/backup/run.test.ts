@@ -189,7 +189,7 @@ describe('a 10,000-object backup', () => {
 
     const keys: string[] = [];
     for await (const o of s3Client(conn).listObjectsV2(bucket, 'prod/', true)) keys.push((o as { name: string }).name);
-    expect(keys.sort()).toEqual(['prod/backups/bulk-s3/index.json.gz', 'prod/backups/bulk-s3/log.jsonl.gz', 'prod/backups/bulk-s3/manifest.json', 'prod/backups/bulk-s3/resources.tar.gz']);
+    expect(keys.sort()).toEqual(['prod/backups/bulk-s3/index.json.gz', 'prod/backups/bulk-s3/log.jsonl.gz', 'prod/backups/bulk-s3/manifest.json', 'prod/backups/bulk-s3/resources.tar.gz', 'prod/cairn-location.json']);
   });
 });
 

@@ -126,6 +126,14 @@ describe.each(VARIANTS)('$name', ({ dir, workload }) => {
     expect(pod.volumes.filter((v: Doc) => v.persistentVolumeClaim)).toEqual([]);
   });
 
+  it('runs the same pod as the Deployment, but for the shard flags', () => {
+    const deployment = kustomize(DEPLOY).find((d) => d.kind === 'Deployment')!.spec.template;
+    const mine = structuredClone(w.spec.template);
+    const args = mine.spec.containers[0].args as string[];
+    if (args.includes('--shards')) args.splice(args.indexOf('--shards'), 2);
+    expect(mine).toEqual(deployment);
+  });
+
   it('probes paths the server answers, on a declared port', () => {
     const ports = new Set((container.ports as Doc[]).map((p) => p.name));
     expect(container.readinessProbe.httpGet.path).toBe('/readyz');

@@ -58,7 +58,7 @@ interface Replica {
 }
 
 function startReplica(name: string, repo: string, leaseKubeconfig: string, port: number, extra: string[]): Replica {
-  const args = [join(ROOT, 'bin/cairn.js'), 'run', '--repo', repo, '--data-dir', join(root, 'data', name), '--kubeconfig', leaseKubeconfig, '--interval', '1h', '--now', NOW, '--listen', `127.0.0.1:${port}`, '--leader-elect', '--leader-elect-namespace', 'default', ...extra];
+  const args = [join(ROOT, 'bin/cairn.js'), 'run', '--repo', repo, '--data-dir', join(root, 'data', name), '--kubeconfig', leaseKubeconfig, '--interval', '1h', '--now', NOW, '--listen', `127.0.0.1:${port}`, '--leader-elect', '--leader-elect-namespace', 'default', '--webhook-insecure', ...extra];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CAIRN_REPO: '', POD_NAME: name } });
   children.push(child);
   const replica: Replica = { name, port, child, ticks: [], exited: new Promise((done) => child.on('exit', () => done())) };

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
 
 /** The rooms of src/ (ARCHITECTURE.md). */
-const CORE = ['api', 'schedule', 'plan', 'modifiers'];
+const CORE = ['api', 'match', 'schedule', 'plan', 'modifiers'];
 const ADAPTERS = ['storage', 'cluster', 'git', 'server', 'etcd', 'sim'];
 const APPLICATION = ['backup', 'restore', 'engine', 'demo'];
 /** Node built-ins that do I/O; the core may use node:crypto (hashing) and pure helpers only. */

@@ -1,5 +1,5 @@
 // The implementation of `cairn backup get|describe|logs|delete|verify|diff` (loaded when one runs).
-import type { IndexEntry, InventoryBackup } from '../storage/index.ts';
+import { describeFormat, type IndexEntry, type InventoryBackup } from '../storage/index.ts';
 import { CliError, EXIT, print, printData, type Output } from './common.ts';
 import { openNamedLocation, type LocationOptions } from './location.ts';
 
@@ -107,6 +107,8 @@ export async function inspect(verb: 'get' | 'describe' | 'logs' | 'delete' | 've
       ['Started', manifest.startTimestamp],
       ['Completed', manifest.completionTimestamp],
       ['Cluster', `${manifest.cluster.name} (${manifest.cluster.serverVersion})`],
+      ['Format', describeFormat(manifest)],
+      ['Engine', manifest.engineVersion ?? '-'],
       ['Items', `${manifest.totalItems} (${Object.entries(manifest.itemCounts).map(([r, n]) => `${r}: ${n}`).join(', ')})`],
       ['Encrypted', manifest.encryption ? `${manifest.encryption.algorithm}, key ${manifest.encryption.keyId.slice(0, 12)}` : 'no'],
       ['Expires', entry.expiry ? `${entry.expiry.deleteAfter} (${entry.expiry.reason})` : '-'],

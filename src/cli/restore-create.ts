@@ -7,54 +7,18 @@ import { slotStamp } from '../schedule/naming.ts';
 import { resolve } from 'node:path';
 import { loadModifiersFile } from '../api/modifiers-file.ts';
 import { formatErrors } from '../api/format.ts';
-import type { BackupLocation, Cluster, PolicyRepository, ResourceModifiersSpec, RestoreRequestSpec } from '../api/types.ts';
+import type { BackupLocation, Cluster, PolicyRepository, ResourceModifiersSpec } from '../api/types.ts';
 import { embeddedLocation } from '../backup/resolve.ts';
 import { clusterConnectOptions, connectCluster, type ClusterClient } from '../cluster/connect.ts';
 import { createLogger } from '../log.ts';
 import { openLocation } from '../storage/index.ts';
 import { renderRestoreText } from '../restore/report.ts';
 import { runRestore, type RestoreProgress } from '../restore/run.ts';
-import { CliError, assertDataDirOutsideWorkTree, printData } from './common.ts';
+import { assertDataDirOutsideWorkTree, printData } from './common.ts';
 import { loadPolicyRepository } from './location.ts';
-import type { RestoreCliOptions } from './restore.ts';
+import { UsageError, restoreSpecFromOptions, type RestoreCliOptions } from './restore.ts';
+import { stringifyExact } from '../exact-json.ts';
 
-/** A usage problem: the command line names something that does not exist or does not parse. */
-class UsageError extends CliError {}
-
-function list(value: string | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-function pairs(value: string | undefined, flag: string, example: string): Record<string, string> | undefined {
-  if (value === undefined) return undefined;
-  const out: Record<string, string> = {};
-  for (const part of list(value) ?? []) {
-    const eq = part.indexOf('=');
-    if (eq <= 0 || eq === part.length - 1) throw new UsageError(`${flag} "${part}": expected ${example}`);
-    out[part.slice(0, eq)] = part.slice(eq + 1);
-  }
-  return out;
-}
-
-export function restoreSpecFromOptions(opts: RestoreCliOptions): RestoreRequestSpec {
-  const matchLabels = pairs(opts.selector, '--selector', 'key=value, e.g. app=web');
-  const spec: RestoreRequestSpec = {
-    backupName: opts.backup,
-    location: opts.location,
-    cluster: opts.cluster,
-    includedNamespaces: list(opts.includeNamespaces),
-    excludedNamespaces: list(opts.excludeNamespaces),
-    includedResources: list(opts.includeResources),
-    excludedResources: list(opts.excludeResources),
-    labelSelector: matchLabels ? { matchLabels } : undefined,
-    namespaceMapping: pairs(opts.namespaceMapping, '--namespace-mapping', 'old=new, e.g. team-a=team-a-restored'),
-    existingResourcePolicy: opts.existingResourcePolicy,
-    dryRun: opts.dryRun === true,
-    preRestoreBackup: opts.preRestoreBackup,
-  };
-  return JSON.parse(JSON.stringify(spec)) as RestoreRequestSpec; // drops the undefined members
-}
 
 function pickLocation(repo: PolicyRepository, name: string | undefined, dataDir: string): BackupLocation {
   if (repo.locations.length === 0 && (name === undefined || name === 'default')) return embeddedLocation(dataDir);
@@ -103,7 +67,7 @@ export async function restoreCommand(opts: RestoreCliOptions): Promise<number> {
     const connect = cluster ? clusterConnectOptions(cluster, process.env, process.cwd()) : { ...(opts.kubeconfig ? { kubeconfigPath: opts.kubeconfig } : {}) };
     if (opts.context) connect.context = opts.context;
     client = await connectCluster(connect);
-    const name = opts.name ?? defaultName(opts.backup, new Date());
+    const name = opts.name ?? defaultName(opts.backup ?? opts.policy ?? 'backup', new Date());
     const progress = tty ? (p: RestoreProgress) => process.stderr.write(`\r${name}: ${p.phase} ${p.itemsDone}/${p.itemsTotal} items\x1b[K`) : undefined;
     const result = await runRestore({
       request: { metadata: { name }, spec },
@@ -115,7 +79,9 @@ export async function restoreCommand(opts: RestoreCliOptions): Promise<number> {
       onProgress: progress,
     });
     if (tty) process.stderr.write('\r\x1b[K');
-    if (opts.output === 'json' || opts.output === 'yaml') await printData(result, opts.output);
+    // JSON keeps int64 numbers exact (stringifyExact); YAML through printData.
+    if (opts.output === 'json') process.stdout.write(`${stringifyExact(result, 2)}\n`);
+    else if (opts.output === 'yaml') await printData(result, opts.output);
     else process.stdout.write(renderRestoreText(result));
     return result.phase === 'Completed' ? 0 : 1;
   } finally {

@@ -23,11 +23,14 @@ export function safetySelection(items: RestoreItem[]): ResourceSelection {
   const namespaces = targetNamespaces(items);
   const resources = [...new Set(items.map((i) => i.groupResource))].sort();
   const clusterScoped = items.some((i) => !i.namespace && i.groupResource !== 'namespaces');
+  // Without target namespaces the items are all cluster-scoped: no namespace filter is needed,
+  // since includedResources names no namespaced resource (and Velero's lists refuse
+  // excludedNamespaces: ["*"]). includeClusterResources unset ("auto") rather than false, so the
+  // Namespace objects of the target namespaces come along (false keeps every Namespace out).
   return {
-    // An empty include list would mean "all namespaces": exclude every one instead.
-    ...(namespaces.length ? { includedNamespaces: namespaces } : { excludedNamespaces: ['*'] }),
+    ...(namespaces.length ? { includedNamespaces: namespaces } : {}),
     includedResources: resources,
-    includeClusterResources: clusterScoped,
+    ...(clusterScoped ? { includeClusterResources: true } : {}),
   };
 }
 

@@ -67,7 +67,9 @@ export async function printData(value: unknown, output: Output): Promise<void> {
     const { stringify } = await import('yaml');
     process.stdout.write(stringify(value, { aliasDuplicateObjects: false }));
   } else {
-    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    // int64 values beyond 2^53 are bigints (exact-json.ts): written with their digits, never rounded.
+    const { stringifyExact } = await import('../exact-json.ts');
+    process.stdout.write(`${stringifyExact(value, 2)}\n`);
   }
 }
 

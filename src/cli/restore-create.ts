@@ -4,21 +4,77 @@
 import { existsSync } from 'node:fs';
 import { chooseRepoLocation } from '../api/location-choice.ts';
 import { slotStamp } from '../schedule/naming.ts';
+import { parseDuration } from '../schedule/duration.ts';
 import { resolve } from 'node:path';
 import { loadModifiersFile } from '../api/modifiers-file.ts';
 import { formatErrors } from '../api/format.ts';
-import type { BackupLocation, Cluster, PolicyRepository, ResourceModifiersSpec } from '../api/types.ts';
+import type { BackupLocation, Cluster, PolicyRepository, ResourceModifiersSpec, RestoreRequestSpec } from '../api/types.ts';
 import { embeddedLocation } from '../backup/resolve.ts';
 import { clusterConnectOptions, connectCluster, type ClusterClient } from '../cluster/connect.ts';
 import { createLogger } from '../log.ts';
 import { openLocation } from '../storage/index.ts';
 import { renderRestoreText } from '../restore/report.ts';
 import { runRestore, type RestoreProgress } from '../restore/run.ts';
-import { assertDataDirOutsideWorkTree, printData } from './common.ts';
+import { CliError, assertDataDirOutsideWorkTree, printData } from './common.ts';
 import { loadPolicyRepository } from './location.ts';
-import { UsageError, restoreSpecFromOptions, type RestoreCliOptions } from './restore.ts';
 import { stringifyExact } from '../exact-json.ts';
+import type { RestoreCliOptions } from './restore.ts';
 
+/** A usage problem: the command line names something that does not exist or does not parse. */
+class UsageError extends CliError {}
+
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function pairs(value: string | undefined, flag: string, example: string): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const part of list(value) ?? []) {
+    const eq = part.indexOf('=');
+    if (eq <= 0 || eq === part.length - 1) throw new UsageError(`${flag} "${part}": expected ${example}`);
+    out[part.slice(0, eq)] = part.slice(eq + 1);
+  }
+  return out;
+}
+
+export function restoreSpecFromOptions(opts: RestoreCliOptions): RestoreRequestSpec {
+  const matchLabels = pairs(opts.selector, '--selector', 'key=value, e.g. app=web');
+  if (!opts.backup === !opts.policy) throw new UsageError('give exactly one of --backup <name> or --policy <name>');
+  if (opts.at && !opts.policy) throw new UsageError('--at needs --policy');
+  if (opts.selector && opts.orSelector?.length) throw new UsageError('--selector and --or-selector cannot be used together (as in a RestoreRequest)');
+  if (opts.namespaceTerminationTimeout !== undefined) {
+    try {
+      parseDuration(opts.namespaceTerminationTimeout);
+    } catch (err) {
+      throw new UsageError(`--namespace-termination-timeout: ${(err as Error).message}`);
+    }
+  }
+  const orLabelSelectors = opts.orSelector?.map((s) => ({ matchLabels: pairs(s, '--or-selector', 'key=value, e.g. app=web')! }));
+  const spec: RestoreRequestSpec = {
+    backupName: opts.backup,
+    policy: opts.policy,
+    at: opts.at,
+    includeClusterResources: opts.includeClusterResources === undefined ? undefined : opts.includeClusterResources === 'true',
+    orLabelSelectors,
+    restoreStatus: opts.restoreStatus,
+    preserveNodePorts: opts.preserveNodePorts,
+    namespaceTerminationTimeout: opts.namespaceTerminationTimeout,
+    location: opts.location,
+    cluster: opts.cluster,
+    includedNamespaces: list(opts.includeNamespaces),
+    excludedNamespaces: list(opts.excludeNamespaces),
+    includedResources: list(opts.includeResources),
+    excludedResources: list(opts.excludeResources),
+    labelSelector: matchLabels ? { matchLabels } : undefined,
+    namespaceMapping: pairs(opts.namespaceMapping, '--namespace-mapping', 'old=new, e.g. team-a=team-a-restored'),
+    existingResourcePolicy: opts.existingResourcePolicy,
+    dryRun: opts.dryRun === true,
+    preRestoreBackup: opts.preRestoreBackup,
+  };
+  return JSON.parse(JSON.stringify(spec)) as RestoreRequestSpec; // drops the undefined members
+}
 
 function pickLocation(repo: PolicyRepository, name: string | undefined, dataDir: string): BackupLocation {
   if (repo.locations.length === 0 && (name === undefined || name === 'default')) return embeddedLocation(dataDir);
@@ -79,7 +135,7 @@ export async function restoreCommand(opts: RestoreCliOptions): Promise<number> {
       onProgress: progress,
     });
     if (tty) process.stderr.write('\r\x1b[K');
-    // JSON keeps int64 numbers exact (stringifyExact); YAML through printData.
+    // JSON keeps int64 numbers exact (stringifyExact, issue 13); YAML through printData.
     if (opts.output === 'json') process.stdout.write(`${stringifyExact(result, 2)}\n`);
     else if (opts.output === 'yaml') await printData(result, opts.output);
     else process.stdout.write(renderRestoreText(result));

@@ -4,8 +4,7 @@
 // RestoreRequests in Git run through the reconciler; these are manual restores.
 import { Option, type Command } from 'commander';
 import type { RestoreRequestSpec } from '../api/types.ts';
-import { parseDuration } from '../schedule/duration.ts';
-import { CliError, dataDirOption, deprecated, outputOption, repoOption, splitList, type Output } from './common.ts';
+import { dataDirOption, deprecated, outputOption, repoOption, type Output } from './common.ts';
 
 /**
  * The flag of every RestoreRequest spec field: a manual restore can ask for anything a
@@ -34,57 +33,6 @@ export const RESTORE_SPEC_FLAGS: Record<keyof RestoreRequestSpec, string> = {
   preserveNodePorts: '--preserve-node-ports',
   namespaceTerminationTimeout: '--namespace-termination-timeout',
 };
-
-/** A usage problem: the command line names something that does not exist or does not parse. */
-export class UsageError extends CliError {}
-
-function pairs(value: string | undefined, flag: string, example: string): Record<string, string> | undefined {
-  if (value === undefined) return undefined;
-  const out: Record<string, string> = {};
-  for (const part of splitList(value) ?? []) {
-    const eq = part.indexOf('=');
-    if (eq <= 0 || eq === part.length - 1) throw new UsageError(`${flag} "${part}": expected ${example}`);
-    out[part.slice(0, eq)] = part.slice(eq + 1);
-  }
-  return out;
-}
-
-export function restoreSpecFromOptions(opts: RestoreCliOptions): RestoreRequestSpec {
-  const matchLabels = pairs(opts.selector, '--selector', 'key=value, e.g. app=web');
-  if (!opts.backup === !opts.policy) throw new UsageError('give exactly one of --backup <name> or --policy <name>');
-  if (opts.at && !opts.policy) throw new UsageError('--at needs --policy');
-  if (opts.selector && opts.orSelector?.length) throw new UsageError('--selector and --or-selector cannot be used together (as in a RestoreRequest)');
-  if (opts.namespaceTerminationTimeout !== undefined) {
-    try {
-      parseDuration(opts.namespaceTerminationTimeout);
-    } catch (err) {
-      throw new UsageError(`--namespace-termination-timeout: ${(err as Error).message}`);
-    }
-  }
-  const orLabelSelectors = opts.orSelector?.map((s) => ({ matchLabels: pairs(s, '--or-selector', 'key=value, e.g. app=web')! }));
-  const spec: RestoreRequestSpec = {
-    backupName: opts.backup,
-    policy: opts.policy,
-    at: opts.at,
-    includeClusterResources: opts.includeClusterResources === undefined ? undefined : opts.includeClusterResources === 'true',
-    orLabelSelectors,
-    restoreStatus: opts.restoreStatus,
-    preserveNodePorts: opts.preserveNodePorts,
-    namespaceTerminationTimeout: opts.namespaceTerminationTimeout,
-    location: opts.location,
-    cluster: opts.cluster,
-    includedNamespaces: splitList(opts.includeNamespaces),
-    excludedNamespaces: splitList(opts.excludeNamespaces),
-    includedResources: splitList(opts.includeResources),
-    excludedResources: splitList(opts.excludeResources),
-    labelSelector: matchLabels ? { matchLabels } : undefined,
-    namespaceMapping: pairs(opts.namespaceMapping, '--namespace-mapping', 'old=new, e.g. team-a=team-a-restored'),
-    existingResourcePolicy: opts.existingResourcePolicy,
-    dryRun: opts.dryRun === true,
-    preRestoreBackup: opts.preRestoreBackup,
-  };
-  return JSON.parse(JSON.stringify(spec)) as RestoreRequestSpec; // drops the undefined members
-}
 
 export interface RestoreCliOptions {
   backup?: string;
@@ -133,6 +81,8 @@ function createOptions(cmd: Command, required: boolean): Command {
     .option('--restore-status', 'restore the status of objects too')
     .option('--preserve-node-ports', 'keep the nodePorts of Services')
     .option('--namespace-termination-timeout <duration>', 'how long to wait for a target namespace being deleted to go (default 3m)')
+    .option('--policy <name>', "restore the policy's latest Completed backup (or the latest at or before --at); instead of --backup")
+    .option('--at <time>', 'with --policy: the latest Completed backup at or before this RFC 3339 time')
     .addOption(new Option('--existing-resource-policy <policy>', 'what to do with objects that already exist').choices(['none', 'update']).default('none'))
     .option('--modifiers <name-or-file>', 'resource modifiers: a ResourceModifiers name in modifiers/, or a file (ResourceModifiers, Velero ConfigMap or "version: v1")')
     .option('--no-pre-restore-backup', 'skip the safety backup of the affected scope taken before applying')
@@ -140,10 +90,8 @@ function createOptions(cmd: Command, required: boolean): Command {
     .option('--context <name>', 'context of that kubeconfig (default: its current-context)')
     .addOption(outputOption(['table', 'json', 'yaml']))
 ;
-  c.option('--backup <name>', 'backup to restore (or --policy)')
-    .option('--policy <name>', "restore the policy's latest Completed backup (or the latest at or before --at)")
-    .option('--at <time>', 'with --policy: the latest Completed backup at or before this RFC 3339 time');
-  void required;
+  // Exactly one of --backup and --policy: checked with the other flags (restoreSpecFromOptions).
+  c.option('--backup <name>', required ? 'backup to restore (or --policy)' : 'backup to restore (deprecated spelling: use `cairn restore create`)');
   repoOption(c, '.');
   dataDirOption(c, 'data directory: relative filesystem locations resolve here (as in cairn run)');
   return c;
@@ -167,7 +115,8 @@ export function registerRestore(program: Command): void {
       cmd.help({ error: true });
       return;
     }
-    deprecated(`cairn restore ${opts.backup ? '--backup' : '--policy'} …`, `cairn restore create ${opts.backup ? '--backup' : '--policy'} …`);
+    const flag = opts.backup ? '--backup' : '--policy';
+    deprecated(`cairn restore ${flag} …`, `cairn restore create ${flag} …`);
     const { restoreCommand } = await import('./restore-create.ts');
     process.exitCode = await restoreCommand(opts);
   });

@@ -142,21 +142,21 @@ async function restore(
   const modifier: ItemModifier | undefined = spec.resourceModifier || opts.modifiers ? compileRestoreModifiers(spec.resourceModifier, opts.modifiers) : undefined;
 
   const resolved = await resolveBackup(spec, opts.store, opts.store.name);
-  result.backup = resolved.manifest.name;
+  result.backup = resolved.name;
   result.warnings.push(...resolved.warnings);
 
   // Verify every byte before anything touches the cluster.
-  const index = await opts.store.readIndex(resolved.manifest.name).catch((err: unknown) => {
-    throw asIntegrity(err, resolved.manifest.name);
+  const index = await opts.store.readIndex(resolved.name).catch((err: unknown) => {
+    throw asIntegrity(err, resolved.name);
   });
-  const fetched = await opts.store.fetchResources(resolved.manifest.name).catch((err: unknown) => {
-    throw asIntegrity(err, resolved.manifest.name);
+  const fetched = await opts.store.fetchResources(resolved.name).catch((err: unknown) => {
+    throw asIntegrity(err, resolved.name);
   });
   let selected;
   try {
-    const read = await readVerifiedItems(resolved.manifest.name, fetched.path, index, (e) => mayRestore(e, spec));
+    const read = await readVerifiedItems(resolved.name, fetched.path, index, (e) => mayRestore(e, spec));
     selected = selectItems(read.items, spec);
-    logger.info({ backup: resolved.manifest.name, items: read.total, selected: selected.length }, 'backup verified');
+    logger.info({ backup: resolved.name, items: read.total, selected: selected.length }, 'backup verified');
   } finally {
     await fetched.cleanup();
   }

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { ObjectStore } from './object-store.ts';
 import type { LockInfo } from './types.ts';
 import { layout } from './layout.ts';
-import { jsonBytes, parseJson, readAll } from './json-io.ts';
+import { MAX_SMALL_JSON_BYTES, jsonBytes, parseJson, readAll } from './json-io.ts';
 import { LockHeldError, NotFoundError } from './errors.ts';
 import { checkName } from './names.ts';
 
@@ -21,7 +21,7 @@ async function readLock(store: ObjectStore, key: string): Promise<{ info?: LockI
   const st = await store.stat(key);
   if (!st) return undefined;
   try {
-    return { info: parseJson<LockInfo>(await readAll(await store.get(key)), key), etag: st.etag };
+    return { info: parseJson<LockInfo>(await readAll(await store.get(key), key, MAX_SMALL_JSON_BYTES), key), etag: st.etag };
   } catch (err) {
     if (err instanceof NotFoundError) return undefined;
     // An unreadable lock cannot name a holder or an expiry; it is treated as expired.
@@ -33,7 +33,7 @@ async function readLock(store: ObjectStore, key: string): Promise<{ info?: LockI
 async function readLockInfo(store: ObjectStore, key: string): Promise<LockInfo | undefined> {
   let body: Buffer;
   try {
-    body = await readAll(await store.get(key));
+    body = await readAll(await store.get(key), key, MAX_SMALL_JSON_BYTES);
   } catch (err) {
     if (err instanceof NotFoundError) return undefined;
     throw err;

@@ -23,6 +23,12 @@ export interface EncryptionHeader {
   keyId: string;
   /** Random per-backup nonce prefix; chunk IVs are derived from it and the chunk index. */
   noncePrefix: string;
+  /**
+   * HMAC-SHA256 of the whole manifest, keyed from the data key (crypto.manifestMac): the record
+   * that the backup is encrypted, and every other field, cannot be edited without the key.
+   * Absent on a sealed object's header.
+   */
+  mac?: string;
 }
 
 export interface BackupManifest {

@@ -208,27 +208,51 @@ export class FilesystemObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * Compare-and-swap under a per-key mutex (a directory made with mkdir, atomic): the check and
+   * an atomic rename over the target happen while no other replacer runs, and the target never
+   * goes missing, so a conditional create (putIfAbsent) can never slip in while a live lock is
+   * renewed. A mutex left by a crashed process is removed once older than CAS_MUTEX_STALE_MS.
+   */
   async replaceIfUnchanged(key: string, body: Buffer, etag: string): Promise<boolean> {
     const target = this.path(key);
-    // Move the current object aside: of several contenders only one rename succeeds.
-    const aside = this.tempPath(target);
+    const mutex = `${target}${CAS_MUTEX_SUFFIX}`;
+    const tmp = await this.writeTemp(target, body);
     try {
-      await rename(target, aside);
-    } catch (err) {
-      if (isCode(err, 'ENOENT')) return false;
-      throw err;
-    }
-    try {
-      const st = await stat(aside, { bigint: true });
-      if (`${st.ino}-${st.size}-${st.mtimeNs}` !== etag) {
-        // Not the version we judged: put it back unless someone already created a new one.
-        await link(aside, target).catch(() => undefined);
-        return false;
+      if (!(await takeMutex(mutex))) return false; // another replacer is at work: the object is changing
+      try {
+        const st = await stat(target, { bigint: true }).catch((err: unknown) => {
+          if (isCode(err, 'ENOENT')) return undefined;
+          throw err;
+        });
+        if (!st || `${st.ino}-${st.size}-${st.mtimeNs}` !== etag) return false;
+        await rename(tmp, target);
+        await fsyncDir(dirname(target));
+        return true;
+      } finally {
+        await rmdir(mutex).catch(() => undefined);
       }
-      // Ours to replace: the same exclusive create, which loses to anyone who created one since.
-      return await this.putIfAbsent(key, body);
     } finally {
-      await unlink(aside).catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
     }
   }
+}
+
+const CAS_MUTEX_SUFFIX = '.cairn-cas';
+const CAS_MUTEX_STALE_MS = 30_000;
+
+/** Makes the mutex directory; false when another holds it (a stale one is removed and retried once). */
+async function takeMutex(mutex: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await mkdir(mutex);
+      return true;
+    } catch (err) {
+      if (!isCode(err, 'EEXIST')) throw err;
+      const st = await stat(mutex).catch(() => undefined);
+      if (!st || Date.now() - st.mtimeMs < CAS_MUTEX_STALE_MS) return false;
+      await rmdir(mutex).catch(() => undefined);
+    }
+  }
+  return false;
 }

@@ -1,6 +1,9 @@
 // Turns a BackupLocation from the policy repository into a BackupStore: picks the provider,
 // resolves relative paths, reads credentials from the environment variables the spec names.
-import { readFile } from 'node:fs/promises';
+import { readFileCapped } from '../read-capped.ts';
+
+/** A key file is a few bytes of key material; far more is not one. */
+export const MAX_KEY_FILE_BYTES = 64 * 1024;
 import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { BackupLocation } from '../api/types.ts';
@@ -69,9 +72,9 @@ export async function openLocation(location: BackupLocation, opts: OpenLocationO
     const path = isAbsolute(enc.keyFile) ? enc.keyFile : resolve(baseDir, enc.keyFile);
     keySource = async () => {
       try {
-        return { keyFile: await readFile(path) };
+        return { keyFile: await readFileCapped(path, MAX_KEY_FILE_BYTES, 'the file') };
       } catch (err) {
-        throw new CredentialsError(`location ${name}: cannot read spec.encryption.keyFile ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+        throw new CredentialsError(`location ${name}: cannot read spec.encryption.keyFile ${path}: ${(err as Error).message}`, {
           location: name,
         });
       }

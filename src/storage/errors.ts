@@ -10,6 +10,7 @@ export type StorageErrorCode =
   | 'storage.incomplete'
   | 'storage.invalid-name'
   | 'storage.too-large'
+  | 'storage.access-denied'
   | 'storage.io';
 
 export class StorageError extends Error {

@@ -209,6 +209,30 @@ export class FilesystemObjectStore implements ObjectStore {
   }
 
   /**
+   * Removes temporary files (.cairn-tmp-*) and compare-and-swap mutexes that killed writers left,
+   * when last modified before `before`; a live write keeps its temporary file fresh.
+   */
+  async cleanLeftovers(before: Date, keep: (key: string) => boolean = () => false): Promise<string[]> {
+    const removed: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const e of entries) {
+        const path = join(dir, e.name);
+        const leftover = e.name.startsWith(TEMP_MARK) || e.name.endsWith(CAS_MUTEX_SUFFIX);
+        if (leftover) {
+          const st = await stat(path).catch(() => undefined);
+          if (!st || st.mtimeMs >= before.getTime()) continue;
+          if (keep(path.slice(this.root.length + 1).split(sep).join('/'))) continue;
+          await rm(path, { recursive: true, force: true });
+          removed.push(`${path.slice(this.root.length + 1)} (last written ${st.mtime.toISOString()})`);
+        } else if (e.isDirectory()) await walk(path);
+      }
+    };
+    await walk(this.root);
+    return removed;
+  }
+
+  /**
    * Compare-and-swap under a per-key mutex (a directory made with mkdir, atomic): the check and
    * an atomic rename over the target happen while no other replacer runs, and the target never
    * goes missing, so a conditional create (putIfAbsent) can never slip in while a live lock is

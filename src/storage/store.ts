@@ -11,10 +11,17 @@ import { fetchResources, type FetchedResources, type FetchOptions } from './fetc
 import { verifyBackup, type VerifyProblem, type VerifyResult } from './verify.ts';
 import { artifactKey, decryptStream, manifestMacMatches, seal, unseal, unwrapDataKey } from './crypto.ts';
 import { pipeline } from 'node:stream/promises';
-import { acquireLock, type HeldLock } from './locks.ts';
+import { acquireLock, lockStaleReason, type HeldLock } from './locks.ts';
 import { gunzipJson, gzipJsonBytes, jsonBytes, parseJsonLines, readAll, readJson } from './json-io.ts';
 import { CredentialsError, IncompleteBackupError, IntegrityError, NotFoundError, StorageError } from './errors.ts';
 import { checkName } from './names.ts';
+
+/**
+ * How old a temporary file or unfinished upload must be before it counts as a killed run's: a
+ * live write touches its temporary file as it streams, and a multipart upload sends a part at
+ * least every 64 MiB; no live run leaves either untouched this long.
+ */
+export const LEFTOVER_AGE_MS = 6 * 3_600_000;
 
 export class BackupStore {
   constructor(
@@ -199,6 +206,23 @@ export class BackupStore {
     const keys: string[] = [];
     for await (const obj of this.objects.list(layout.backupDir(name))) keys.push(obj.key);
     await this.objects.deleteMany(keys);
+  }
+
+  /**
+   * Removes leftovers of killed runs (temporary files, unfinished multipart uploads) older than
+   * `olderThanMs`, logging each; never a live run's, which keeps touching its own.
+   */
+  async cleanLeftovers(olderThanMs: number = LEFTOVER_AGE_MS): Promise<string[]> {
+    // A backup whose policy holds a live lock is being written: its uploads are left alone however old.
+    const inventory = await this.listInventory();
+    const live = inventory.locks.filter((l) => lockStaleReason(l, Date.now()) === undefined).map((l) => l.policy);
+    const keep = (key: string) => {
+      const b = layout.parseBackupKey(key);
+      return b !== undefined && live.some((p) => b.backup.startsWith(`${p}-`));
+    };
+    const removed = await this.objects.cleanLeftovers(new Date(Date.now() - olderThanMs), keep);
+    for (const what of removed) this.logger.warn({ location: this.name, leftover: what }, 'removed a leftover of a killed run');
+    return removed;
   }
 
   /** Guards one in-flight backup per policy; LockHeldError names the holder and expiry. */

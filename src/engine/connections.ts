@@ -38,7 +38,7 @@ export class Connections {
       this.cleanLeftovers(loc.metadata.name, hit.store);
       return hit.store;
     }
-    const store = openLocation(loc, { env: this.config.env, baseDir: this.config.dataDir, logger: this.config.logger });
+    const store = openLocation(loc, { env: this.config.env, baseDir: this.config.dataDir, logger: this.config.logger, refuseInside: [this.config.workdir] });
     // A failed open is not cached: the next tick tries again (e.g. once the env var is set).
     store.catch(() => this.stores.delete(loc.metadata.name));
     this.stores.set(loc.metadata.name, { key, store });

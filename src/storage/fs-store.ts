@@ -86,17 +86,30 @@ export class FilesystemObjectStore implements ObjectStore {
     }
   }
 
+  /** A file-system failure as a StorageError that says what failed, where, and what to do. */
+  private fail(err: unknown, action: string, key: string): never {
+    if (err instanceof StorageError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    const advice = FS_ADVICE[code] ?? (err as Error).message;
+    const denied = code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
+    throw new StorageError(denied ? 'storage.access-denied' : 'storage.io', `${this.description}: ${action} ${key} failed (${code}): ${advice}`, { key, cause: err });
+  }
+
   async put(key: string, body: Buffer | Readable): Promise<void> {
     const target = this.path(key);
-    const tmp = await this.writeTemp(target, body);
     try {
-      await rename(tmp, target);
+      const tmp = await this.writeTemp(target, body);
+      try {
+        await rename(tmp, target);
+      } catch (err) {
+        // A directory in the object's place, say: the complete copy must not stay behind.
+        await rm(tmp, { force: true });
+        throw err;
+      }
+      await fsyncDir(dirname(target));
     } catch (err) {
-      // A directory in the object's place, say: the complete copy must not stay behind.
-      await rm(tmp, { force: true });
-      throw err;
+      this.fail(err, 'writing', key);
     }
-    await fsyncDir(dirname(target));
   }
 
   async get(key: string): Promise<Readable> {
@@ -107,7 +120,7 @@ export class FilesystemObjectStore implements ObjectStore {
       return fh.createReadStream({ autoClose: true });
     } catch (err) {
       if (isCode(err, 'ENOENT')) throw new NotFoundError(`object ${key} not found in ${this.description}`, { key });
-      throw err;
+      this.fail(err, 'reading', key);
     }
   }
 
@@ -280,3 +293,14 @@ async function takeMutex(mutex: string): Promise<boolean> {
   }
   return false;
 }
+
+/** What to do about a file-system error, by errno code. */
+const FS_ADVICE: Record<string, string> = {
+  EACCES: "cairn's user may not access it: fix the directory's owner or mode, or give the location another path",
+  EPERM: "cairn's user may not access it: fix the directory's owner or mode, or give the location another path",
+  EROFS: 'the file system is mounted read-only: remount it read-write or give the location another path',
+  ENOSPC: 'the file system is full: free space, shorten retention, or give the location a larger volume',
+  EDQUOT: "cairn's user is over its disk quota: raise the quota or free space",
+  ENOTDIR: 'a file stands where the location needs a directory: move it, or give the location another path',
+  EISDIR: 'a directory stands where an object belongs: remove it',
+};

@@ -15,3 +15,18 @@ describe('storage refusals', () => {
     expect((err as Error).message).not.toContain('not-the-secret-key');
   });
 });
+
+describe('filesystem refusals', () => {
+  it('a location path that is a file: says what failed, where, and what to do', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { location } = await import('../restore/harness.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-hostile-errors-'));
+    writeFileSync(join(dir, 'store'), 'not a directory');
+    const store = await openLocation(location({ provider: 'filesystem', filesystem: { path: join(dir, 'store') } }));
+    const err = await store.objects.put('locks/x.json', Buffer.from('{}')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StorageError);
+    expect((err as Error).message).toMatch(/^filesystem .*store: writing locks\/x\.json failed \(ENOTDIR\): a file stands where the location needs a directory/);
+  });
+});

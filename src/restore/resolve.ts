@@ -83,7 +83,8 @@ async function resolveByPolicy(policy: string, at: string | undefined, store: Re
   const warnings = misplaced.map((b) => `backup ${b.name} in location ${locationName} claims policy ${policy}, but its name does not start with "${policy}-"; it was skipped`);
   if (!chosen) {
     const when = at === undefined ? '' : ` completed at or before ${at}`;
-    throw new RestoreError('restore.backup-not-found', `policy ${policy} has no Completed backup${when} in location ${locationName}`, { subject: policy });
+    const skipped = misplaced.length ? ` (skipped ${misplaced.map((b) => b.name).join(', ')}: a backup claiming policy ${policy} whose name does not start with "${policy}-")` : '';
+    throw new RestoreError('restore.backup-not-found', `policy ${policy} has no Completed backup${when} in location ${locationName}${skipped}`, { subject: policy });
   }
   return { name: chosen.name, manifest: chosen.manifest, warnings };
 }

@@ -158,4 +158,21 @@ describe('a manifest is checked against where it was found', () => {
     expect(result.phase).toBe('FailedValidation');
     expect(result.errors.join('\n')).toMatch(/names backup apps-1/);
   });
+
+  it('a manifest naming another location, or claiming another policy, is not used', async () => {
+    h = await startHarness({ objects: [ns('team-a'), cm('team-a', 'settings', { color: 'blue' })] });
+    storeDir = (h.store.objects as unknown as { root: string }).root;
+    await h.backup('apps-1', { includedNamespaces: ['team-a'] });
+    const path = join(storeDir, layout.manifest('apps-1'));
+    const manifest = JSON.parse(await readFile(path, 'utf8')) as BackupManifest;
+    await writeFile(path, JSON.stringify({ ...manifest, location: 'elsewhere' }));
+    expect((await h.store.verify('apps-1')).problems.map((p) => p.message).join('\n')).toMatch(/written to location elsewhere/);
+    expect((await h.restore('r1', { backupName: 'apps-1' })).phase).toBe('FailedValidation');
+
+    // A manifest edited to claim policy "other" never stands in for that policy's latest backup.
+    await writeFile(path, JSON.stringify({ ...manifest, policy: 'other' }));
+    const byPolicy = await h.restore('r2', { policy: 'other', dryRun: true });
+    expect(byPolicy.phase).toBe('FailedValidation');
+    expect(byPolicy.errors.join('\n')).toMatch(/no Completed backup .*skipped apps-1: a backup claiming policy other/);
+  });
 });

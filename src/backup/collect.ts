@@ -3,6 +3,7 @@
 import type { ResourceSelection } from '../api/types.ts';
 import type { ApiResource, KubeObject } from '../cluster/types.ts';
 import {
+  allNamespacesSelected,
   CRDS,
   formatLabelSelector,
   includeClusterScoped,
@@ -12,6 +13,7 @@ import {
   resourceIncluded,
   serverLabelSelector,
   NAMESPACES,
+  resourceExcluded,
 } from '../cluster/selection.ts';
 
 export interface ListTask {
@@ -22,6 +24,20 @@ export interface ListTask {
   labelSelector?: string;
   /** CRDs are listed after everything else: which ones are needed depends on what was found. */
   deferred: boolean;
+}
+
+export const PVS = 'persistentvolumes';
+export const PVCS = 'persistentvolumeclaims';
+
+/**
+ * Velero's rule for volumes: a backup of some namespaces with includeClusterResources unset
+ * also takes the PersistentVolume bound to each PersistentVolumeClaim it takes (the claim is
+ * useless without it), unless persistentvolumes is excluded. includeClusterResources false
+ * means no cluster-scoped object, PVs included; true takes every PV anyway.
+ */
+export function volumesOfClaims(sel: ResourceSelection): boolean {
+  const mode = sel.includeClusterResources;
+  return (mode === undefined || mode === null) && !allNamespacesSelected(sel) && !resourceExcluded(PVS, sel) && resourceIncluded(PVCS, sel);
 }
 
 /**
@@ -54,6 +70,11 @@ export function planLists(resources: readonly ApiResource[], sel: ResourceSelect
       else tasks.push({ res, labelSelector, deferred: false });
       continue;
     }
+    if (res.groupResource === PVS && volumesOfClaims(sel)) {
+      // Listed after the claims, whole (claimRef is in spec); kept by keepObject.
+      tasks.push({ res, deferred: true });
+      continue;
+    }
     if (!includeClusterScoped(res, sel)) continue;
     // Namespaces and CRDs may be kept regardless of labels (they are needed), so list them whole.
     const related = res.groupResource === NAMESPACES || res.groupResource === CRDS;
@@ -63,7 +84,11 @@ export function planLists(resources: readonly ApiResource[], sel: ResourceSelect
 }
 
 /** Whether a listed object goes into the backup. */
-export function keepObject(res: ApiResource, obj: KubeObject, sel: ResourceSelection, withItems: ReadonlySet<string>): boolean {
+export function keepObject(res: ApiResource, obj: KubeObject, sel: ResourceSelection, withItems: ReadonlySet<string>, claims?: ReadonlySet<string>): boolean {
+  if (res.groupResource === PVS && claims && volumesOfClaims(sel)) {
+    const ref = (obj.spec as { claimRef?: { namespace?: string; name?: string } } | undefined)?.claimRef;
+    if (ref && claims.has(`${ref.namespace}/${ref.name}`)) return true;
+  }
   if (res.namespaced) {
     const ns = obj.metadata.namespace;
     return ns !== undefined && namespaceIncluded(ns, sel) && objectSelected(obj, sel);

@@ -22,7 +22,7 @@ import type { BackupManifest, BackupPhase } from '../storage/types.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { silentLogger } from '../log.ts';
 import { ArchiveWriter } from './archive.ts';
-import { keepObject, planLists, unmatchedIncludes, type ListTask } from './collect.ts';
+import { keepObject, planLists, PVCS, PVS, unmatchedIncludes, type ListTask } from './collect.ts';
 import { ListKeys } from './list-keys.ts';
 import { BackupLog } from './log.ts';
 import { BackupError, type BackupProgress, type BackupTarget, type BackupUpload } from './types.ts';
@@ -134,6 +134,9 @@ async function backupLocked(opts: RunBackupOptions, logger: Logger, cluster: Pro
         out.warnings.push(`discovery of ${f.groupVersion} failed, its resources were skipped: ${f.error}`);
         log.write('warn', 'discovery failed for a group version', { groupVersion: f.groupVersion, error: f.error });
       }
+      for (const a of discovery.aliases) {
+        log.write('info', 'resource served through two groups: archived once, under its canonical group', { resource: a.groupResource, canonical: a.canonical });
+      }
       for (const p of unmatchedIncludes(discovery.resources, selection)) {
         log.write('warn', `includedResources "${p}" matches no served resource (write group-resources such as deployments.apps)`, { pattern: p });
       }
@@ -201,6 +204,8 @@ async function collect(opts: RunBackupOptions, tasks: ListTask[], archive: Archi
   const progress: BackupProgress = { resources: tasks.length, resourcesDone: 0, items: 0, bytes: 0 };
   const report = () => opts.onProgress?.({ ...progress, items: archive.count, bytes: archive.bytes });
   const withItems = new Set<string>();
+  /** "namespace/name" of the claims archived: their volumes come too (collect.ts volumesOfClaims). */
+  const claims = new Set<string>();
   const labels = Boolean(opts.selection.labelSelector || opts.selection.orLabelSelectors?.length);
 
   const runTask = async (task: ListTask) => {
@@ -212,16 +217,17 @@ async function collect(opts: RunBackupOptions, tasks: ListTask[], archive: Archi
     let repeated = 0;
     try {
       // A CRD is kept by what it defines (its spec); anything else by its metadata alone.
-      const full = gr === CRDS;
+      const full = gr === CRDS || gr === PVS;
       const listing = opts.client.listItems(task.res, { namespace: task.namespace, labelSelector: task.labelSelector, limit: opts.pageSize, signal: opts.signal, full, labels });
       for await (const page of listing) {
         for (const { object, head, body } of page) {
-          if (!keepObject(task.res, object, opts.selection, withItems)) continue;
+          if (!keepObject(task.res, object, opts.selection, withItems, claims)) continue;
           if (!keys.add(object.metadata.namespace || undefined, object.metadata.name)) {
             repeated++;
             continue;
           }
           archive.add(gr, object, { head, body });
+          if (gr === PVCS) claims.add(`${object.metadata.namespace}/${object.metadata.name}`);
           n++;
           sinceYield += body.length;
           if (archive.backpressure || n % YIELD_ITEMS === 0 || sinceYield >= YIELD_BYTES) {
@@ -251,7 +257,13 @@ async function collect(opts: RunBackupOptions, tasks: ListTask[], archive: Archi
 
   await Promise.all(tasks.filter((t) => !t.deferred).map((t) => limit(() => runTask(t))));
   await Promise.all(tasks.filter((t) => t.deferred).map((t) => limit(() => runTask(t))));
-  for (const [gr, count] of Object.entries(out.itemCounts)) log.write('info', 'resource backed up', { resource: gr, items: count });
+  // The version each resource was read in: its group's preferred one, or the newest that serves it.
+  const versions = new Map(tasks.map((t) => [t.res.groupResource, t.res]));
+  for (const [gr, count] of Object.entries(out.itemCounts)) {
+    const res = versions.get(gr);
+    const apiVersion = res ? (res.group ? `${res.group}/${res.version}` : res.version) : undefined;
+    log.write('info', 'resource backed up', { resource: gr, apiVersion, ...(res?.preferredVersion === false ? { preferredVersion: false } : {}), items: count });
+  }
 }
 
 function recordListFailure(task: ListTask, err: ClusterError, archived: number, out: Outcome, log: BackupLog): void {

@@ -15,9 +15,10 @@ import { formatErrors } from '../api/format.ts';
 import { validationError } from '../api/errors.ts';
 import { readYamlFile } from '../api/yaml-source.ts';
 import type { ValidationError } from '../api/types.ts';
-import type { KubeObject } from '../cluster/types.ts';
+import type { KubeObject } from '../api/kube-object.ts';
 import { compileModifiers } from '../modifiers/apply.ts';
 import { groupResourceOf } from '../modifiers/group-resource.ts';
+import { stringifyExact } from '../exact-json.ts';
 
 interface ApplyOptions {
   rules: string;
@@ -138,7 +139,7 @@ async function applyCommand(files: string[], opts: ApplyOptions): Promise<number
     results.push(r.object);
   }
 
-  if (opts.output === 'json') process.stdout.write(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: results }, null, 2)}\n`);
+  if (opts.output === 'json') process.stdout.write(`${stringifyExact({ apiVersion: 'v1', kind: 'List', items: results }, 2)}\n`);
   else process.stdout.write(results.map((o) => stringify(o, { lineWidth: 0 })).join('---\n'));
   return failed ? 1 : 0;
 }

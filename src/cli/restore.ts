@@ -1,6 +1,8 @@
 // `cairn restore --backup <name> [filters…]`: a manual restore (RestoreRequests in Git run
 // through the reconciler). Prints a summary table (text) or the whole result with per-item
 // outcomes (--output json). Exit 0 when the restore Completed, 1 otherwise (2: bad usage).
+import { slotStamp } from '../schedule/naming.ts';
+import { chooseRepoLocation } from '../api/location-choice.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
@@ -14,9 +16,18 @@ import { createLogger } from '../log.ts';
 import { openLocation } from '../storage/index.ts';
 import { renderRestoreText } from '../restore/report.ts';
 import { runRestore, type RestoreProgress } from '../restore/run.ts';
+import { stringifyExact } from '../exact-json.ts';
+import { parseDuration } from '../schedule/duration.ts';
 
 interface RestoreCliOptions {
-  backup: string;
+  backup?: string;
+  policy?: string;
+  at?: string;
+  includeClusterResources?: 'true' | 'false';
+  orSelector?: string[];
+  restoreStatus?: boolean;
+  preserveNodePorts?: boolean;
+  namespaceTerminationTimeout?: string;
   name?: string;
   location?: string;
   cluster?: string;
@@ -35,6 +46,34 @@ interface RestoreCliOptions {
   output: 'text' | 'json';
 }
 
+/**
+ * The flag of every RestoreRequest spec field: a manual restore can ask for anything a
+ * RestoreRequest can (a Record over the spec's keys, so a new field does not compile without
+ * one; test/restore/cli-flags.test.ts checks the schema and the registered flags against it).
+ */
+export const RESTORE_SPEC_FLAGS: Record<keyof RestoreRequestSpec, string> = {
+  backupName: '--backup',
+  policy: '--policy',
+  at: '--at',
+  cluster: '--cluster',
+  location: '--location',
+  includedNamespaces: '--include-namespaces',
+  excludedNamespaces: '--exclude-namespaces',
+  includedResources: '--include-resources',
+  excludedResources: '--exclude-resources',
+  includeClusterResources: '--include-cluster-resources',
+  labelSelector: '--selector',
+  orLabelSelectors: '--or-selector',
+  namespaceMapping: '--namespace-mapping',
+  existingResourcePolicy: '--existing-resource-policy',
+  resourceModifier: '--modifiers',
+  dryRun: '--dry-run',
+  preRestoreBackup: '--no-pre-restore-backup',
+  restoreStatus: '--restore-status',
+  preserveNodePorts: '--preserve-node-ports',
+  namespaceTerminationTimeout: '--namespace-termination-timeout',
+};
+
 /** A usage problem: the command line names something that does not exist or does not parse. */
 class UsageError extends Error {}
 
@@ -42,7 +81,9 @@ export function registerRestore(program: Command): void {
   program
     .command('restore')
     .description('Restore a backup into the cluster now (manual restore; --dry-run shows the diff and changes nothing)')
-    .requiredOption('--backup <name>', 'backup to restore')
+    .option('--backup <name>', 'backup to restore (or --policy)')
+    .option('--policy <name>', "restore the policy's latest Completed backup (or the latest at or before --at)")
+    .option('--at <time>', 'with --policy: the latest Completed backup at or before this RFC 3339 time')
     .option('--name <name>', 'name of this restore (default restore-<backup>-<YYYYMMDDhhmmss>, UTC)')
     .option('--location <name>', 'BackupLocation holding the backup (default: the default location)')
     .option('--cluster <name>', 'Cluster of the policy repository to restore into (default: KUBECONFIG / ~/.kube/config)')
@@ -55,6 +96,11 @@ export function registerRestore(program: Command): void {
     .option('--include-resources <globs>', 'comma-separated group-resources, e.g. deployments.apps,configmaps')
     .option('--exclude-resources <globs>', 'comma-separated group-resources to leave out')
     .option('--selector <k=v,...>', 'restore only objects with these labels')
+    .option('--or-selector <k=v,...>', 'restore objects matching any of these selectors (repeat the flag); not with --selector', (v: string, prev: string[] = []) => [...prev, v])
+    .addOption(new Option('--include-cluster-resources <bool>', 'cluster-scoped objects: true all, false none (default: those the namespaced items need)').choices(['true', 'false']))
+    .option('--restore-status', 'restore the status of objects too')
+    .option('--preserve-node-ports', 'keep the nodePorts of Services')
+    .option('--namespace-termination-timeout <duration>', 'how long to wait for a target namespace being deleted to go (default 3m)')
     .addOption(new Option('--existing-resource-policy <policy>', 'what to do with objects that already exist').choices(['none', 'update']).default('none'))
     .option('--modifiers <name-or-file>', 'resource modifiers: a ResourceModifiers name in modifiers/, or a file (ResourceModifiers, Velero ConfigMap or "version: v1")')
     .option('--no-pre-restore-backup', 'skip the safety backup of the affected scope taken before applying')
@@ -82,8 +128,26 @@ function pairs(value: string | undefined, flag: string, example: string): Record
 
 export function restoreSpecFromOptions(opts: RestoreCliOptions): RestoreRequestSpec {
   const matchLabels = pairs(opts.selector, '--selector', 'key=value, e.g. app=web');
+  if (!opts.backup === !opts.policy) throw new UsageError('give exactly one of --backup <name> or --policy <name>');
+  if (opts.at && !opts.policy) throw new UsageError('--at needs --policy');
+  if (opts.selector && opts.orSelector?.length) throw new UsageError('--selector and --or-selector cannot be used together (as in a RestoreRequest)');
+  if (opts.namespaceTerminationTimeout !== undefined) {
+    try {
+      parseDuration(opts.namespaceTerminationTimeout);
+    } catch (err) {
+      throw new UsageError(`--namespace-termination-timeout: ${(err as Error).message}`);
+    }
+  }
+  const orLabelSelectors = opts.orSelector?.map((s) => ({ matchLabels: pairs(s, '--or-selector', 'key=value, e.g. app=web')! }));
   const spec: RestoreRequestSpec = {
     backupName: opts.backup,
+    policy: opts.policy,
+    at: opts.at,
+    includeClusterResources: opts.includeClusterResources === undefined ? undefined : opts.includeClusterResources === 'true',
+    orLabelSelectors,
+    restoreStatus: opts.restoreStatus,
+    preserveNodePorts: opts.preserveNodePorts,
+    namespaceTerminationTimeout: opts.namespaceTerminationTimeout,
     location: opts.location,
     cluster: opts.cluster,
     includedNamespaces: list(opts.includeNamespaces),
@@ -100,15 +164,10 @@ export function restoreSpecFromOptions(opts: RestoreCliOptions): RestoreRequestS
 }
 
 function pickLocation(repo: PolicyRepository, name: string | undefined, dataDir: string): BackupLocation {
-  if (name) {
-    const found = repo.locations.find((l) => l.metadata.name === name) ?? (name === 'default' && repo.locations.length === 0 ? embeddedLocation(dataDir) : undefined);
-    if (!found) throw new UsageError(`--location ${name}: no BackupLocation of that name in locations/ (locations: ${repo.locations.map((l) => l.metadata.name).join(', ') || 'none'})`);
-    return found;
-  }
-  const def = repo.locations.find((l) => l.spec.default) ?? (repo.locations.length === 1 ? repo.locations[0] : undefined);
-  if (def) return def;
-  if (repo.locations.length === 0) return embeddedLocation(dataDir);
-  throw new UsageError('several BackupLocations and none has "default: true": choose one with --location');
+  if (repo.locations.length === 0 && (name === undefined || name === 'default')) return embeddedLocation(dataDir);
+  const choice = chooseRepoLocation(repo, name);
+  if (choice.ok) return choice.location;
+  throw new UsageError(name ? `--location ${name}: ${choice.message} in locations/` : `${choice.message}: choose one with --location, or mark one BackupLocation with spec.default: true`);
 }
 
 function pickCluster(repo: PolicyRepository, name: string | undefined): Cluster | undefined {
@@ -131,7 +190,7 @@ async function pickModifiers(repo: PolicyRepository, value: string | undefined, 
 }
 
 function defaultName(backup: string, at: Date): string {
-  return `restore-${backup}-${at.toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
+  return `restore-${backup}-${slotStamp(at)}`;
 }
 
 async function restoreCommand(opts: RestoreCliOptions): Promise<number> {
@@ -148,7 +207,7 @@ async function restoreCommand(opts: RestoreCliOptions): Promise<number> {
     if (modifiers.name) spec.resourceModifier = modifiers.name;
     const store = await openLocation(loc, { logger, baseDir: resolve(opts.dataDir) });
     client = await connectCluster(clusterConnectOptions(cluster, process.env, process.cwd()));
-    const name = opts.name ?? defaultName(opts.backup, new Date());
+    const name = opts.name ?? defaultName(opts.backup ?? opts.policy ?? 'backup', new Date());
     const progress = tty ? (p: RestoreProgress) => process.stderr.write(`\r${name}: ${p.phase} ${p.itemsDone}/${p.itemsTotal} items\x1b[K`) : undefined;
     const result = await runRestore({
       request: { metadata: { name }, spec },
@@ -160,7 +219,7 @@ async function restoreCommand(opts: RestoreCliOptions): Promise<number> {
       onProgress: progress,
     });
     if (tty) process.stderr.write('\r\x1b[K');
-    process.stdout.write(opts.output === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderRestoreText(result));
+    process.stdout.write(opts.output === 'json' ? `${stringifyExact(result, 2)}\n` : renderRestoreText(result));
     return result.phase === 'Completed' ? 0 : 1;
   } catch (err) {
     process.stderr.write(`cairn: ${(err as Error).message}\n`);

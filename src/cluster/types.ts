@@ -1,20 +1,11 @@
 // The cluster adapter's data model. A group-resource is written the way Velero writes it:
 // "configmaps" for the core group, "deployments.apps" otherwise.
 
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    [k: string]: unknown;
-  };
-  [k: string]: unknown;
-}
+import type { KubeObject } from '../api/kube-object.ts';
 
-/** A served resource found by discovery (preferred version). */
+export type { KubeObject };
+
+/** A served resource found by discovery, at the version it is read in (cluster/discovery.ts). */
 export interface ApiResource {
   group: string; // "" for core
   version: string;
@@ -24,6 +15,10 @@ export interface ApiResource {
   verbs: string[];
   /** "deployments.apps" or "configmaps". */
   groupResource: string;
+  /** Every version the server serves it in, the one read first. */
+  servedVersions?: string[];
+  /** Whether `version` is its group's preferred version (else the group's preferred does not serve it). */
+  preferredVersion?: boolean;
 }
 
 /** One object collected for a backup, or read back for a restore. */

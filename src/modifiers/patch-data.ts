@@ -3,6 +3,7 @@
 // describe an object: a null, scalar or list patch fails the rule in Velero too.
 import { parse } from 'yaml';
 import { ModifierError, type ModifierErrorCode } from './errors.ts';
+import { normalizeExactNumbers } from '../exact-json.ts';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -14,7 +15,8 @@ export function parsePatchData(text: unknown, where: string, code: ModifierError
   if (typeof text !== 'string') throw new ModifierError(code, `${where}.patchData must be a string of YAML or JSON`);
   let data: unknown;
   try {
-    data = parse(text, { version: '1.1', uniqueKeys: true, maxAliasCount: 100 });
+    // Integers as bigints, then the safe ones back to numbers: int64 values patch exactly (exact-json.ts).
+    data = normalizeExactNumbers(parse(text, { version: '1.1', uniqueKeys: true, maxAliasCount: 100, intAsBigInt: true }));
   } catch (err) {
     throw new ModifierError(code, `${where}.patchData is not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
   }

@@ -4,6 +4,7 @@
 import type { RestoreRequestSpec } from '../api/types.ts';
 import type { BackupManifest, Inventory } from '../storage/types.ts';
 import { RestoreError } from './errors.ts';
+import { unsupportedFormat } from '../storage/format.ts';
 
 export interface ResolveStore {
   readManifest(name: string): Promise<BackupManifest | undefined>;
@@ -54,6 +55,8 @@ async function resolveByName(name: string, store: ResolveStore, locationName: st
 }
 
 function checkRestorable(name: string, manifest: BackupManifest, locationName: string): ResolvedBackup {
+  const format = unsupportedFormat(manifest);
+  if (format) throw new RestoreError('restore.backup-not-restorable', `${format}; nothing was written`, { subject: manifest.name });
   // Velero restores Completed and PartiallyFailed backups; a PartiallyFailed one (a safety
   // backup can be one) restores what it holds, with a warning.
   if (manifest.phase === 'Completed') return { name, manifest, warnings: [] };
@@ -86,5 +89,6 @@ async function resolveByPolicy(policy: string, at: string | undefined, store: Re
     const skipped = misplaced.length ? ` (skipped ${misplaced.map((b) => b.name).join(', ')}: a backup claiming policy ${policy} whose name does not start with "${policy}-")` : '';
     throw new RestoreError('restore.backup-not-found', `policy ${policy} has no Completed backup${when} in location ${locationName}${skipped}`, { subject: policy });
   }
-  return { name: chosen.name, manifest: chosen.manifest, warnings };
+  const resolved = checkRestorable(chosen.name, chosen.manifest, locationName);
+  return { ...resolved, warnings: [...warnings, ...resolved.warnings] };
 }

@@ -12,3 +12,4 @@ export type { KeySource } from './crypto.ts';
 export * from './errors.ts';
 export * from './types.ts';
 export { layout, itemPath, parseItemPath, ARTIFACTS, FORMAT_VERSION } from './layout.ts';
+export { describeFormat, unsupportedFormat } from './format.ts';

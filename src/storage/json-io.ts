@@ -3,6 +3,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { ObjectStore } from './object-store.ts';
 import { StorageError } from './errors.ts';
+import { parseExact, stringifyExact } from '../exact-json.ts';
 
 /**
  * Caps on what cairn reads into memory from storage: a hostile or corrupt object is an error
@@ -30,7 +31,7 @@ export async function readAll(stream: Readable, key = 'object', max = MAX_OBJECT
 
 export function parseJson<T>(buf: Buffer, key: string): T {
   try {
-    return JSON.parse(buf.toString('utf8')) as T;
+    return parseExact(buf.toString('utf8')) as T;
   } catch (err) {
     throw new StorageError('storage.integrity', `object ${key} is not valid JSON: ${(err as Error).message}`, { key });
   }
@@ -58,16 +59,16 @@ export function gunzipJson<T>(raw: Buffer, key: string): T {
 }
 
 export function jsonBytes(value: unknown): Buffer {
-  return Buffer.from(`${JSON.stringify(value, null, 2)}\n`, 'utf8');
+  return Buffer.from(`${stringifyExact(value, 2)}\n`, 'utf8');
 }
 
 export function gzipJsonBytes(value: unknown): Buffer {
-  return gzipSync(Buffer.from(JSON.stringify(value), 'utf8'));
+  return gzipSync(Buffer.from(stringifyExact(value), 'utf8'));
 }
 
 /** JSON lines, gzipped: the backup log. */
 export function gzipJsonLines(lines: object[]): Buffer {
-  return gzipSync(Buffer.from(lines.map((l) => `${JSON.stringify(l)}\n`).join(''), 'utf8'));
+  return gzipSync(Buffer.from(lines.map((l) => `${stringifyExact(l)}\n`).join(''), 'utf8'));
 }
 
 export function parseJsonLines(buf: Buffer, key: string): object[] {
@@ -77,7 +78,7 @@ export function parseJsonLines(buf: Buffer, key: string): object[] {
     .filter((l) => l.trim() !== '')
     .map((l, i) => {
       try {
-        return JSON.parse(l) as object;
+        return parseExact(l) as object;
       } catch {
         throw new StorageError('storage.integrity', `object ${key} line ${i + 1} is not valid JSON`, { key });
       }

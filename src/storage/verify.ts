@@ -10,6 +10,7 @@ import tar from 'tar-stream';
 import type { ObjectStore } from './object-store.ts';
 import type { ArtifactDigest, BackupManifest, IndexEntry } from './types.ts';
 import { archiveEntryProblem, layout } from './layout.ts';
+import { unsupportedFormat } from './format.ts';
 import { DigestStream } from './digest.ts';
 import { artifactKey, decryptStream } from './crypto.ts';
 import { jsonArrayRows } from './json-rows.ts';
@@ -70,6 +71,8 @@ export async function verifyBackup(
 ): Promise<VerifyResult> {
   const { name, artifacts } = manifest;
   const problems: VerifyProblem[] = [...found];
+  const format = unsupportedFormat(manifest);
+  if (format) return { name, ok: false, problems: [...problems, { artifact: 'manifest.json', message: format }], itemsChecked: 0 };
   const enc = manifest.encryption;
   const encrypted = enc !== undefined;
   if (enc && !dataKey) {

@@ -100,12 +100,15 @@ export async function verifyBackup(
   };
   let indexDone: Promise<void> | undefined;
   let resDone: Promise<void> | undefined;
+  const opened: PassThrough[] = [];
   if (canRead) {
     try {
       const index = await open(store, indexKey, indexDigest, decrypt(artifacts.index.file, dataKey && artifactKey(dataKey, artifacts.index.file)));
+      opened.push(index.out);
       indexDone = index.done;
       const rows = jsonArrayRows<IndexEntry>(index.out, artifacts.index.file)[Symbol.asyncIterator]();
       const archive = await open(store, resKey, resDigest, decrypt(artifacts.resources.file, dataKey));
+      opened.push(archive.out);
       resDone = archive.done;
       const extract = tar.extract();
       const extracting = pipeline(archive.out, extract);
@@ -144,6 +147,8 @@ export async function verifyBackup(
       await Promise.all([indexDone, resDone]);
     } catch (err) {
       problems.push({ artifact: artifacts.resources.file, message: `cannot read the items: ${(err as Error).message}` });
+      // Stop reading what is left of the stored objects (file handles, S3 connections).
+      for (const out of opened) out.destroy();
     }
     if (itemProblems > MAX_ITEM_PROBLEMS) {
       problems.push({ artifact: artifacts.resources.file, message: `… and ${itemProblems - MAX_ITEM_PROBLEMS} more item problem(s)` });

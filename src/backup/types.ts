@@ -29,7 +29,7 @@ export interface BackupProgress {
   bytes: number;
 }
 
-export type BackupErrorCode = 'backup.upload' | 'backup.aborted';
+export type BackupErrorCode = 'backup.upload' | 'backup.aborted' | 'backup.selection';
 
 export class BackupError extends Error {
   override readonly name = 'BackupError';

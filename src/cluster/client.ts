@@ -176,6 +176,7 @@ export class KubeClusterClient implements ClusterClient {
           const metadata: KubeObject['metadata'] = { name: it.name as string };
           if (it.namespace !== undefined) metadata.namespace = it.namespace;
           if (it.labels !== undefined) metadata.labels = it.labels;
+          if (it.deletionTimestamp !== undefined) metadata.deletionTimestamp = it.deletionTimestamp;
           object = { apiVersion: it.apiVersion ?? apiVersion, kind: it.kind as string, metadata };
         }
         if (!object.apiVersion) object.apiVersion = apiVersion;

@@ -24,7 +24,7 @@ import { parseExact } from '../exact-json.ts';
 
 interface APIResourceList {
   groupVersion: string;
-  resources: { name: string; namespaced: boolean; kind: string; verbs?: string[] }[];
+  resources: { name: string; namespaced: boolean; kind: string; verbs?: string[]; singularName?: string; shortNames?: string[] }[];
 }
 interface APIGroupList {
   kind?: string;
@@ -42,7 +42,7 @@ interface APIGroupDiscoveryList {
     /** In preference order: the first is the preferred version. */
     versions?: {
       version: string;
-      resources?: { resource: string; responseKind?: { kind?: string }; scope?: string; verbs?: string[] }[];
+      resources?: { resource: string; responseKind?: { kind?: string }; scope?: string; verbs?: string[]; singularResource?: string; shortNames?: string[] }[];
       freshness?: string;
     }[];
   }[];
@@ -120,6 +120,8 @@ interface Served {
   kind: string;
   namespaced: boolean;
   verbs: string[];
+  singularName?: string;
+  shortNames?: string[];
 }
 
 /** A group's versions in the server's preference order (the first is preferred). */
@@ -179,7 +181,7 @@ export async function discover(transport: Transport, concurrency: number): Promi
       if (r.name.includes('/')) continue; // subresource
       const verbs = r.verbs ?? [];
       if (!verbs.includes('list')) continue;
-      served.push({ group: entry.t.group, version: entry.t.version, resource: r.name, kind: r.kind, namespaced: r.namespaced, verbs });
+      served.push({ group: entry.t.group, version: entry.t.version, resource: r.name, kind: r.kind, namespaced: r.namespaced, verbs, ...names(r.singularName, r.shortNames) });
     }
   }
 
@@ -225,6 +227,7 @@ function choose(served: Served[], order: GroupVersions[]): { resources: ApiResou
       namespaced: pick.namespaced,
       verbs: pick.verbs,
       groupResource: gr,
+      ...names(pick.singularName ?? sorted.find((s) => s.singularName)?.singularName, pick.shortNames ?? sorted.find((s) => s.shortNames)?.shortNames),
       servedVersions: versions,
       preferredVersion: pick.version === preferred,
     });
@@ -258,8 +261,21 @@ function fromAggregated(doc: APIGroupDiscoveryList, served: Served[], order: Gro
       for (const r of v.resources ?? []) {
         const verbs = r.verbs ?? [];
         if (!verbs.includes('list')) continue;
-        served.push({ group, version: v.version, resource: r.resource, kind: r.responseKind?.kind ?? '', namespaced: r.scope === 'Namespaced', verbs });
+        served.push({
+          group,
+          version: v.version,
+          resource: r.resource,
+          kind: r.responseKind?.kind ?? '',
+          namespaced: r.scope === 'Namespaced',
+          verbs,
+          ...names(r.singularResource, r.shortNames),
+        });
       }
     }
   }
+}
+
+/** The other names kubectl accepts for a resource (selection resolves them, cluster/resource-names.ts). */
+function names(singular: string | undefined, shortNames: string[] | undefined): Pick<ApiResource, 'singularName' | 'shortNames'> {
+  return { ...(singular ? { singularName: singular } : {}), ...(shortNames?.length ? { shortNames } : {}) };
 }

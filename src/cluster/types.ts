@@ -19,6 +19,10 @@ export interface ApiResource {
   servedVersions?: string[];
   /** Whether `version` is its group's preferred version (else the group's preferred does not serve it). */
   preferredVersion?: boolean;
+  /** Discovery's singularName ("deployment"); empty or absent: the lower-cased kind stands in. */
+  singularName?: string;
+  /** Discovery's shortNames (["deploy"]). */
+  shortNames?: string[];
 }
 
 /** One object collected for a backup, or read back for a restore. */

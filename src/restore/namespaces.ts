@@ -4,7 +4,7 @@
 // started meanwhile would fail item by item and leave a half-restored namespace that is deleted
 // again. So before anything is written: wait for each such namespace to go (bounded, with
 // progress in the log), or fail the whole restore naming it.
-import type { Logger } from 'pino';
+import type { Logger } from '../log.ts';
 import type { ClusterClient, ResourceRef } from '../cluster/client.ts';
 import type { KubeObject } from '../cluster/types.ts';
 import { NAMESPACES } from '../cluster/selection.ts';

@@ -7,7 +7,7 @@
 // | FailedValidation (the request cannot run as written: no such backup, integrity refused,
 // bad modifiers). Nothing is written to the cluster before the archive is fully verified and
 // the safety backup is stored.
-import type { Logger } from 'pino';
+import type { Logger } from '../log.ts';
 import type { ResourceModifiersSpec } from '../api/types.ts';
 import type { ClusterClient } from '../cluster/client.ts';
 import { NAMESPACES } from '../cluster/selection.ts';
@@ -19,6 +19,7 @@ import { silentLogger } from '../log.ts';
 import { applySteps } from './apply.ts';
 import { RestoreError } from './errors.ts';
 import { mayRestore, selectItems } from './filter.ts';
+import { resolveSelection } from '../cluster/resource-names.ts';
 import { prepareItems, type ItemModifier } from './items.ts';
 import { planSteps } from './order.ts';
 import { readVerifiedItems } from './read.ts';
@@ -158,10 +159,22 @@ async function restore(
   const fetched = await opts.store.fetchResources(resolved.name).catch((err: unknown) => {
     throw asIntegrity(err, resolved.name);
   });
+  // Resource names resolve through the target cluster's discovery, as Velero's restore resolves
+  // them (deploy, Deployment → deployments.apps); globs and names the cluster does not serve yet
+  // (a CRD the restore creates) are kept as written. An unreadable cluster leaves them as
+  // written too: the restore fails on it below.
+  const selection = await opts.client.discover().then(
+    (served) => {
+      const r = resolveSelection(spec, served);
+      result.warnings.push(...r.warnings);
+      return r.selection;
+    },
+    () => spec,
+  );
   let selected: Item[];
   try {
-    const read = await readVerifiedItems(resolved.name, fetched.path, index, (e) => mayRestore(e, spec));
-    selected = selectItems(read.items, spec);
+    const read = await readVerifiedItems(resolved.name, fetched.path, index, (e) => mayRestore(e, selection));
+    selected = selectItems(read.items, selection);
     logger.info({ backup: resolved.name, items: read.total, selected: selected.length }, 'backup verified');
   } finally {
     await fetched.cleanup();

@@ -11,6 +11,7 @@ export type StorageErrorCode =
   | 'storage.invalid-name'
   | 'storage.too-large'
   | 'storage.access-denied'
+  | 'storage.unavailable'
   | 'storage.io';
 
 export class StorageError extends Error {

@@ -3,7 +3,7 @@
 // taken over, with compare-and-swap on its version so of two contenders exactly one wins, when
 // its lease ran out, its heartbeat is stale, or its owner is provably dead (same host, pid gone
 // or reused, or the host rebooted) — the last at once, without waiting for the lease.
-import type { Logger } from 'pino';
+import type { Logger } from '../log.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { LockInfo } from './types.ts';
 import { layout } from './layout.ts';

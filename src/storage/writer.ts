@@ -2,10 +2,11 @@
 // Until manifest.json exists the backup is an incomplete upload and is never restored.
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '../log.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { ArtifactDigest, BackupManifest, EncryptionHeader, IndexEntry } from './types.ts';
 import { ARTIFACTS, FORMAT_VERSION, layout } from './layout.ts';
+import { ensureMarker } from './marker.ts';
 import { DigestStream, sha256Hex } from './digest.ts';
 import { artifactKey, encryptStream, manifestMac, newDataKey, type KeySource } from './crypto.ts';
 import { gzipJsonBytes, gzipJsonLines, jsonBytes } from './json-io.ts';
@@ -144,6 +145,8 @@ export class BackupWriter {
     };
     const made = await this.dataKey();
     if (made && manifest.encryption) manifest.encryption.mac = manifestMac(made.dataKey, manifest);
+    // The marker first: once a backup exists here, a listing without the marker means another storage.
+    await ensureMarker(this.store, this.location);
     await this.store.put(layout.manifest(this.name), jsonBytes(manifest));
     this.committed = true;
     this.logger.info({ backup: this.name, phase: manifest.phase, items: manifest.totalItems }, 'backup manifest written');

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { RESTORE_SPEC_FLAGS, registerRestore, restoreSpecFromOptions } from '../../src/cli/restore.ts';
+import { RESTORE_SPEC_FLAGS, registerRestore } from '../../src/cli/restore.ts';
+import { restoreSpecFromOptions } from '../../src/cli/restore-create.ts';
 
 const schema = JSON.parse(readFileSync(new URL('../../schemas/restore-request.json', import.meta.url), 'utf8'));
 

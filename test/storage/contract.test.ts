@@ -285,7 +285,7 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
       if (isSealed(raw)) continue; // the restore result, encrypted
       stored.push(obj.key.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8'));
     }
-    expect(stored.length).toBe(3); // manifest, expiry, lock (archive, index, log and restore result are ciphertext)
+    expect(stored.length).toBe(4); // marker, manifest, expiry, lock (archive, index, log and restore result are ciphertext)
     await lock.release();
     await store.deleteBackup('kcm-secret');
 

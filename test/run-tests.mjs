@@ -7,7 +7,8 @@ import { existsSync, readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const CEPH_PACKAGES = ['ceph-mon', 'ceph-osd', 'radosgw'];
+// chromium: the status page's browser test (test/server/page.test.ts), driven by playwright-core.
+const CEPH_PACKAGES = ['ceph-mon', 'ceph-osd', 'radosgw', 'chromium'];
 const APT_LINE = `apt-get install -y --no-install-recommends ${CEPH_PACKAGES.join(' ')}`;
 
 function have(bin) {
@@ -15,7 +16,7 @@ function have(bin) {
 }
 
 function ensureCeph() {
-  if (have('radosgw') && have('ceph-mon') && have('ceph-osd')) return;
+  if (have('radosgw') && have('ceph-mon') && have('ceph-osd') && existsSync('/usr/bin/chromium')) return;
   if (process.getuid?.() !== 0) {
     console.error(`The S3 tests need Ceph's radosgw. Install it as root, then run the tests again:\n  ${APT_LINE}`);
     console.log('tests: 0 passed, 1 failed');

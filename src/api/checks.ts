@@ -30,6 +30,40 @@ function checkDuration(spec: Obj, field: string, out: Issue[], positive: boolean
   }
 }
 
+/** The smallest gracePeriod accepted (the schema's description says why). */
+export const MIN_GRACE_PERIOD_MS = 3_600_000;
+
+function checkMinimum(spec: Obj, field: string, minMs: number, min: string, why: string, out: Issue[]): void {
+  const v = spec[field];
+  if (typeof v !== 'string') return;
+  let ms: number;
+  try {
+    ms = parseDuration(v);
+  } catch {
+    return; // reported by checkDuration
+  }
+  if (ms < minMs) out.push(issue('duration.too-short', ['spec', field], `spec.${field} must be at least ${min}, got "${v}": ${why}`));
+}
+
+/**
+ * Directories a filesystem location must never be: the root and the system's own trees, where
+ * retention's deletes could reach files that are not backups.
+ */
+const SYSTEM_DIRS = ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/proc', '/root', '/run', '/sbin', '/sys', '/usr', '/var'];
+/** Trees no location may be inside at any depth (kernel and device file systems). */
+const SYSTEM_TREES = ['/dev', '/proc', '/sys'];
+
+function filesystemPathProblem(path: string): string | undefined {
+  if (!path.startsWith('/')) return undefined; // relative: under cairn's data directory
+  const norm = `/${path.split('/').filter((s) => s !== '' && s !== '.').join('/')}`;
+  if (path.split('/').includes('..')) return 'must not contain ".." segments: write the directory as it is';
+  if (norm === '/') return 'is the file system root: give a directory of its own, such as /mnt/nfs/backups';
+  if (SYSTEM_DIRS.includes(norm) || SYSTEM_TREES.some((t) => norm.startsWith(`${t}/`))) {
+    return `is a system directory (${norm}): give a directory of its own, such as /mnt/nfs/backups or /var/backups/cairn`;
+  }
+  return undefined;
+}
+
 function checkSelection(spec: Obj, out: Issue[]): void {
   // Velero's list rules (ValidateNamespaceIncludesExcludes, ValidateIncludesExcludes).
   out.push(...checkIncludeExclude('namespaces', spec, ['spec'], { included: 'includedNamespaces', excluded: 'excludedNamespaces' }));
@@ -50,6 +84,9 @@ function checkLocation(spec: Obj, out: Issue[]): void {
     if (!has(spec, provider)) out.push(issue('location.provider', ['spec', provider], `provider is ${provider}: set spec.${provider}`));
     if (has(spec, other)) out.push(issue('location.provider', ['spec', other], `provider is ${provider}: remove spec.${other} (or change provider)`, 'key'));
   }
+  const fsPath = obj(spec.filesystem)?.path;
+  const fsProblem = typeof fsPath === 'string' ? filesystemPathProblem(fsPath) : undefined;
+  if (fsProblem) out.push(issue('location.path', ['spec', 'filesystem', 'path'], `spec.filesystem.path ${JSON.stringify(fsPath)} ${fsProblem}`));
   const creds = obj(obj(spec.s3)?.credentials);
   if (creds && has(creds, 'accessKeyIdFromEnv') !== has(creds, 'secretAccessKeyFromEnv')) {
     const missing = has(creds, 'accessKeyIdFromEnv') ? 'secretAccessKeyFromEnv' : 'accessKeyIdFromEnv';
@@ -81,6 +118,7 @@ function checkPolicy(spec: Obj, out: Issue[]): void {
   }
   checkDuration(spec, 'ttl', out, true);
   checkDuration(spec, 'gracePeriod', out, false);
+  checkMinimum(spec, 'gracePeriod', MIN_GRACE_PERIOD_MS, '1h', 'the grace period is the window in which a human can notice and revert a retention change made by mistake; a shorter one makes deletion effectively immediate', out);
   checkDuration(spec, 'failedBackupTTL', out, true);
   checkSelection(spec, out);
 }

@@ -46,7 +46,14 @@ export interface ObservedLock {
   policy: string;
   holder: string;
   acquiredAt: string;
+  /** The lease's end: the last heartbeat plus the lease length. */
   expires: string;
+  /** The holder's last renewal. */
+  heartbeat?: string;
+  /** A heartbeat older than this (ms) marks the lock stale, whatever `expires` says. */
+  staleAfterMs?: number;
+  /** Why the owner is provably not running any more (set by the listing on the owner's host). */
+  ownerGone?: string;
 }
 
 /** One location's inventory as listed this tick. */

@@ -2,8 +2,8 @@
 // document validated and pinned to file:line:col. A broken file blocks only itself: its
 // objects are left out and listed in `frozen`, so the planner freezes their backups instead of
 // reading the file's absence as "delete".
-import { readdir, stat } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { basename, extname, join, resolve, sep } from 'node:path';
 import { isMap, type Document } from 'yaml';
 import {
   API_VERSION,
@@ -23,8 +23,26 @@ import { checkReferences, isDefaultLocation, type Entry } from './references.ts'
 const KINDS = Object.keys(KIND_FOLDERS) as KindName[];
 const FOLDER_KIND = new Map(KINDS.map((k) => [KIND_FOLDERS[k], k] as const));
 
-async function listManifests(root: string, folder: string): Promise<string[]> {
+/** Whether `real` (a resolved path) is `root` or inside it. */
+function inside(root: string, real: string): boolean {
+  return real === root || real.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
+}
+
+/**
+ * Manifest files under a kind folder, and the symlinks refused. A symlink is followed only when it
+ * resolves inside the repository: one pointing out of it (a kubeconfig, /etc, /proc) would put
+ * that file's content into errors that are committed to Git. Symlinked directories inside the
+ * repository are not walked (no loops); the kind folder itself may be a symlink within it.
+ */
+async function listManifests(root: string, realRoot: string, folder: string): Promise<{ files: string[]; refused: string[] }> {
   const out: string[] = [];
+  const refused: string[] = [];
+  const follows = async (rel: string): Promise<boolean> => {
+    const real = await realpath(join(root, rel)).catch(() => undefined);
+    if (real !== undefined && inside(realRoot, real)) return true;
+    refused.push(rel);
+    return false;
+  };
   const walk = async (rel: string) => {
     let dirents;
     try {
@@ -36,14 +54,16 @@ async function listManifests(root: string, folder: string): Promise<string[]> {
     for (const d of dirents) {
       if (d.name.startsWith('.')) continue;
       const child = `${rel}/${d.name}`;
-      // Symlinked files count; symlinked directories are not followed (no loops).
-      const isFile = d.isFile() || (d.isSymbolicLink() && (await stat(join(root, child)).catch(() => undefined))?.isFile());
       if (d.isDirectory()) await walk(child);
-      else if (isFile && /\.ya?ml$/i.test(d.name)) out.push(child);
+      else if (/\.ya?ml$/i.test(d.name) && (d.isFile() || (d.isSymbolicLink() && (await follows(child)) && (await stat(join(root, child)).catch(() => undefined))?.isFile()))) {
+        out.push(child);
+      }
     }
   };
+  const top = await lstat(join(root, folder)).catch(() => undefined);
+  if (top?.isSymbolicLink() && !(await follows(folder))) return { files: out, refused };
   await walk(folder);
-  return out;
+  return { files: out, refused };
 }
 
 /** kind and name of a document that could not be validated, for `frozen` (best effort). */
@@ -110,15 +130,28 @@ export async function loadRepository(dir: string): Promise<PolicyRepository> {
   if (!st) throw new RepositoryError('repository.not-found', `${dir}: no such directory`);
   if (!st.isDirectory()) throw new RepositoryError('repository.not-a-directory', `${dir}: not a directory`);
 
+  const realRoot = await realpath(root);
+  const refused = new Set<string>();
   const files: string[] = [];
-  for (const folder of [...FOLDER_KIND.keys()].sort()) files.push(...(await listManifests(root, folder)));
+  const fileErrors: ValidationError[] = [];
+  const brokenFiles = new Set<string>();
+  for (const folder of [...FOLDER_KIND.keys()].sort()) {
+    const listed = await listManifests(root, realRoot, folder);
+    files.push(...listed.files);
+    for (const rel of listed.refused) {
+      files.push(rel);
+      refused.add(rel);
+      brokenFiles.add(rel); // what it defined, if anything, stays frozen
+      // Named by path only: the target is outside the repository and is never read or quoted.
+      fileErrors.push(...toErrors([issue('file.symlink-outside', [], `${rel} is a symbolic link that points outside the policy repository; cairn reads only files inside the repository: replace the link with the file`)], rel, undefined));
+    }
+  }
   files.sort();
 
   const entries: Entry[] = [];
-  const fileErrors: ValidationError[] = [];
-  const brokenFiles = new Set<string>();
   let objectCount = 0;
   for (const file of files) {
+    if (refused.has(file)) continue;
     const folderKind = FOLDER_KIND.get(file.split('/')[0])!;
     let parsed;
     try {

@@ -1,7 +1,7 @@
 // Reads manifest files defensively: bounded size, strict UTF-8, duplicate keys rejected and alias
 // expansion bounded (a "billion laughs" file fails fast). Each YAML document comes back with the
 // plain value and a locator for its positions. Problems are values, never exceptions.
-import { readFile, stat } from 'node:fs/promises';
+import { FileReadError, readFileCapped } from '../read-capped.ts';
 import { isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import { YamlLocator, type Position } from './locate.ts';
 import type { ValidationError } from './types.ts';
@@ -130,15 +130,18 @@ export function parseYamlText(text: string, file: string, shift?: Shift): Parsed
 
 /** Reads one manifest file: size limit, strict UTF-8, then parseYamlText. */
 export async function readYamlFile(absPath: string, file: string): Promise<ParsedYaml & { readable: boolean }> {
-  const size = (await stat(absPath)).size;
-  if (size > MAX_FILE_BYTES) {
+  let bytes: Buffer;
+  try {
+    bytes = await readFileCapped(absPath, MAX_FILE_BYTES, 'the file');
+  } catch (err) {
+    if (!(err instanceof FileReadError) || err.code !== 'file.too-large') throw err;
     return {
       docs: [],
-      errors: [validationError(file, { line: 1, col: 1 }, 'file.too-large', '', `file is ${size} bytes; manifests are limited to ${MAX_FILE_BYTES} bytes (1 MiB): split it into several files`)],
+      errors: [validationError(file, { line: 1, col: 1 }, 'file.too-large', '', `file ${err.size !== undefined ? `is ${err.size} bytes` : `holds more than ${MAX_FILE_BYTES} bytes`}; manifests are limited to ${MAX_FILE_BYTES} bytes (1 MiB): split it into several files`)],
       readable: false,
     };
   }
-  const decoded = decodeUtf8(await readFile(absPath));
+  const decoded = decodeUtf8(bytes);
   if ('error' in decoded) {
     return { docs: [], errors: [validationError(file, decoded.error, 'file.encoding', '', decoded.error.message)], readable: false };
   }

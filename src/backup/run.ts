@@ -69,6 +69,13 @@ interface Outcome {
   failedLists: number;
 }
 
+/**
+ * The policy lock's lease: renewed every quarter of it while the backup runs, so a backup may
+ * take any time, and a crashed engine's lock goes stale within two minutes (at once when the
+ * owner ran on the same host and is provably gone).
+ */
+export const DEFAULT_LOCK_LEASE_MS = 120_000;
+
 export async function runBackup(opts: RunBackupOptions): Promise<BackupManifest> {
   const logger = opts.logger ?? silentLogger;
   // A list Velero refuses is refused here too, before anything is taken or written (validate
@@ -77,7 +84,7 @@ export async function runBackup(opts: RunBackupOptions): Promise<BackupManifest>
   if (problems.length > 0) throw new BackupError('backup.selection', `backup ${opts.name}: the selection is invalid: ${problems.join('; ')}`, opts.name);
   // The cluster is read while the lock is taken: both are round trips and neither needs the other.
   const cluster = readCluster(opts.client);
-  const lock = await opts.store.acquireLock(opts.policy, opts.lockHolder ?? `${hostname()}:${process.pid}`, opts.lockTtlMs ?? 3_600_000);
+  const lock = await opts.store.acquireLock(opts.policy, opts.lockHolder ?? `${hostname()}:${process.pid}`, opts.lockTtlMs ?? DEFAULT_LOCK_LEASE_MS);
   let released: Promise<void> | undefined;
   const release = () =>
     (released ??= lock.release().catch((err: unknown) => logger.warn({ policy: opts.policy, err: (err as Error).message }, 'could not release the backup lock; it expires on its own')));

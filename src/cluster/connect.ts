@@ -3,7 +3,8 @@
 // (DESIGN §2) onto those options.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { readFileCappedSync } from '../read-capped.ts';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Cluster } from '../api/types.ts';
 import { KubeClusterClient, type ClusterClient } from './client.ts';
@@ -29,8 +30,7 @@ function loadKubeConfig(opts: ConnectOptions, env: NodeJS.ProcessEnv): KubeConfi
     if (opts.inCluster) kc.loadFromCluster();
     else if (opts.kubeconfigYaml !== undefined) kc.loadFromString(opts.kubeconfigYaml);
     else if (opts.kubeconfigPath) {
-      if (!existsSync(opts.kubeconfigPath)) throw new Error(`no such file`);
-      kc.loadFromFile(opts.kubeconfigPath);
+      loadKubeconfigFile(kc, opts.kubeconfigPath);
     } else {
       const home = join(homedir(), '.kube', 'config');
       if (!env.KUBECONFIG && !existsSync(home) && !env.KUBERNETES_SERVICE_HOST) {
@@ -54,6 +54,33 @@ function loadKubeConfig(opts: ConnectOptions, env: NodeJS.ProcessEnv): KubeConfi
     kc.setCurrentContext(opts.context);
   }
   return kc;
+}
+
+/** A kubeconfig is a few KiB (certificates included); far more is not one. */
+export const MAX_KUBECONFIG_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Reads a kubeconfig file, capped. The path comes from the policy repository, so it may name any
+ * file: a parse failure says where, never what the file holds (errors are committed to Git).
+ */
+function loadKubeconfigFile(kc: KubeConfig, path: string): void {
+  if (!existsSync(path)) throw new ClusterError('cluster.config', `cannot load ${path}: no such file`);
+  let text: string;
+  try {
+    text = readFileCappedSync(path, MAX_KUBECONFIG_BYTES, 'the file');
+  } catch (err) {
+    throw new ClusterError('cluster.config', `cannot load ${path}: ${(err as Error).message}`);
+  }
+  try {
+    kc.loadFromString(text);
+  } catch (err) {
+    const line = (err as { mark?: { line?: number } }).mark?.line;
+    throw new ClusterError(
+      'cluster.config',
+      `cannot load ${path}: it is not a valid kubeconfig (${line !== undefined ? `cannot be parsed at line ${line + 1}` : 'wrong structure'}); point spec.kubeconfig at a kubeconfig file`,
+    );
+  }
+  kc.makePathsAbsolute(dirname(path));
 }
 
 export async function connectCluster(opts: ConnectOptions, env: NodeJS.ProcessEnv = process.env): Promise<ClusterClient> {

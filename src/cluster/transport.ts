@@ -27,6 +27,8 @@ export const DEFAULT_RETRY: RetryOptions = { attempts: 6, baseDelayMs: 250, maxD
  * Sockets open only on demand.
  */
 export const DEFAULT_MAX_SOCKETS = 64;
+/** One API answer, at most: a list page of 500 objects at etcd's 1.5 MiB object limit fits. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024 * 1024;
 
 export interface Request {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -185,7 +187,17 @@ export class Transport {
     return new Promise((resolve, reject) => {
       const r = lib.request(url, { method: req.method, headers, agent, auth: creds.auth, signal: req.signal }, (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_RESPONSE_BYTES) {
+            res.destroy();
+            r.destroy();
+            reject(new ClusterError('cluster.http', `cannot ${describeTarget(req.target)}: ${this.server} answered with more than ${MAX_RESPONSE_BYTES} bytes, the most cairn reads for one response; lower the list page size or check the server`));
+            return;
+          }
+          chunks.push(c);
+        });
         res.on('error', reject);
         res.on('end', () => {
           const ra = res.headers['retry-after'];

@@ -8,20 +8,41 @@ import type { EngineConfig } from './config.ts';
 /** The name recorded for the engine's own kubeconfig when a policy names no Cluster. */
 export const DEFAULT_CLUSTER = 'default';
 
+const LEFTOVER_CLEAN_INTERVAL_MS = 3_600_000;
+
 export class Connections {
   private readonly stores = new Map<string, { key: string; store: Promise<BackupStore> }>();
   private readonly clusters = new Map<string, { key: string; client: Promise<ClusterClient> }>();
 
+  private readonly cleaned = new Map<string, number>();
+
   constructor(private readonly config: EngineConfig) {}
+
+  /**
+   * Leftovers of killed runs (temporary files, unfinished multipart uploads) are cleaned in the
+   * background when a location is first opened and then at most every LEFTOVER_CLEAN_INTERVAL_MS.
+   */
+  private cleanLeftovers(name: string, store: Promise<BackupStore>): void {
+    const last = this.cleaned.get(name);
+    if (last !== undefined && Date.now() - last < LEFTOVER_CLEAN_INTERVAL_MS) return;
+    this.cleaned.set(name, Date.now());
+    store
+      .then((s) => s.cleanLeftovers())
+      .catch((err: unknown) => this.config.logger.warn({ location: name, err: (err as Error).message }, 'could not clean leftovers of killed runs; trying again later'));
+  }
 
   location(loc: BackupLocation): Promise<BackupStore> {
     const key = JSON.stringify(loc.spec);
     const hit = this.stores.get(loc.metadata.name);
-    if (hit && hit.key === key) return hit.store;
-    const store = openLocation(loc, { env: this.config.env, baseDir: this.config.dataDir, logger: this.config.logger });
+    if (hit && hit.key === key) {
+      this.cleanLeftovers(loc.metadata.name, hit.store);
+      return hit.store;
+    }
+    const store = openLocation(loc, { env: this.config.env, baseDir: this.config.dataDir, logger: this.config.logger, refuseInside: [this.config.workdir] });
     // A failed open is not cached: the next tick tries again (e.g. once the env var is set).
     store.catch(() => this.stores.delete(loc.metadata.name));
     this.stores.set(loc.metadata.name, { key, store });
+    this.cleanLeftovers(loc.metadata.name, store);
     return store;
   }
 

@@ -58,6 +58,9 @@ export interface EngineSnapshot {
 
 export { observe, type Observed } from './observe.ts';
 
+/** Unpushed actions kept for the next commit, at most (a remote refusing pushes for days). */
+const MAX_CARRIED_ACTIONS = 10_000;
+
 export class Engine {
   readonly cache: InventoryCache;
   readonly connections: Connections;
@@ -71,6 +74,12 @@ export class Engine {
   private lastSteady?: string;
   /** Sharded: the remote head as this engine last left it (its own status commit, or the sync). */
   private knownHead?: string;
+  /**
+   * Actions whose status commit was not pushed (the push lost every race, or failed): carried
+   * into the next tick's commit, so every action that happened appears in exactly one pushed
+   * commit's trailers. Kept in memory: a restart loses them (storage still holds their effect).
+   */
+  private unpushed: ActionResult[] = [];
   private lastUnobserved: Record<string, string> = {};
   private ticks = 0;
 
@@ -160,8 +169,9 @@ export class Engine {
   private async report(repo: PolicyRepository, plan: Plan, results: ActionResult[], sourceRevision: string): Promise<{ commit?: string; changedFiles: string[] }> {
     const previous = await this.previousStatus();
     await this.refreshRestoreResults(repo);
+    const acted = [...this.unpushed, ...results];
     // The steady tick: same inputs as a report that changed nothing, so nothing changes now either.
-    const steady = this.steadyKey(plan, results, sourceRevision);
+    const steady = this.steadyKey(plan, acted, sourceRevision);
     if (steady !== undefined && steady === this.lastSteady) return { changedFiles: [] };
     this.lastSteady = undefined;
     const inventories: Record<string, Inventory> = {};
@@ -179,19 +189,23 @@ export class Engine {
       if (text === null ? previous.texts.has(path) : previous.texts.get(path) !== text) files[path] = text;
     }
     const changedFiles = Object.keys(files).sort();
-    if (changedFiles.length === 0 && results.length === 0) {
+    if (changedFiles.length === 0 && acted.length === 0) {
       this.lastSteady = steady;
       return { changedFiles };
     }
-    const message = commitMessage(results, repo.errors, sourceRevision);
+    const message = commitMessage(acted, repo.errors, sourceRevision);
     let commit: string | undefined;
     try {
-      const res = await this.git!.commitStatus({ files, ...message });
+      // An action is recorded even when no status file changed: its trailer is the audit trail.
+      const res = await this.git!.commitStatus({ files, ...message, allowEmpty: acted.length > 0 });
       commit = res.commit;
       if (commit) this.knownHead = commit;
+      this.unpushed = [];
     } catch (err) {
-      // Status is derived from storage each tick, so nothing is lost: re-read it next time.
+      // Status is derived from storage each tick, so nothing is lost: re-read it next time. The
+      // actions are not derivable: carry them into the next commit.
       this.status = undefined;
+      this.carry(acted);
       throw err;
     }
     for (const [path, text] of rendered) {
@@ -204,6 +218,13 @@ export class Engine {
       }
     }
     return { ...(commit ? { commit } : {}), changedFiles };
+  }
+
+  private carry(acted: ActionResult[]): void {
+    const dropped = Math.max(0, acted.length - MAX_CARRIED_ACTIONS);
+    if (dropped > 0) this.config.logger.error({ dropped }, 'status pushes keep failing: the oldest unpushed actions are dropped from the audit trail');
+    this.unpushed = acted.slice(dropped);
+    this.config.logger.warn({ actions: this.unpushed.length }, 'status commit not pushed; its actions are carried into the next commit');
   }
 
   /**

@@ -1,5 +1,6 @@
 // Reads the status/ folder of a policy repository work tree: the previous tick's report.
-import { readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
+import { readFileCapped } from '../read-capped.ts';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { statusPaths, type StatusDoc } from './status.ts';
@@ -11,6 +12,19 @@ export interface StatusFiles {
   docs: Map<string, StatusDoc<unknown>>;
 }
 
+/** Status files are cairn's own and small; anything far larger was not written by cairn. */
+const MAX_STATUS_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A status file's text; undefined when it is a symlink or not a regular file. A symlink committed
+ * under status/ must not make cairn read (and re-commit) a file from elsewhere.
+ */
+async function readStatusFile(path: string): Promise<string | undefined> {
+  const st = await lstat(path).catch(() => undefined);
+  if (!st?.isFile()) return undefined;
+  return (await readFileCapped(path, MAX_STATUS_FILE_BYTES)).toString('utf8');
+}
+
 export async function readStatusDir(repoDir: string): Promise<StatusFiles> {
   const texts = new Map<string, string>();
   const docs = new Map<string, StatusDoc<unknown>>();
@@ -19,7 +33,8 @@ export async function readStatusDir(repoDir: string): Promise<StatusFiles> {
     const names = await readdir(dir).catch(() => [] as string[]);
     for (const n of names.filter((f) => f.endsWith('.yaml')).sort()) {
       const path = `status/${sub}/${n}`;
-      const text = await readFile(join(dir, n), 'utf8');
+      const text = await readStatusFile(join(dir, n));
+      if (text === undefined) continue; // not a regular file: the next report replaces it
       texts.set(path, text);
       try {
         const doc = parse(text) as StatusDoc<unknown>;
@@ -29,7 +44,7 @@ export async function readStatusDir(repoDir: string): Promise<StatusFiles> {
       }
     }
   }
-  const errors = await readFile(join(repoDir, statusPaths.errors), 'utf8').catch(() => undefined);
+  const errors = await readStatusFile(join(repoDir, statusPaths.errors)).catch(() => undefined);
   if (errors !== undefined) texts.set(statusPaths.errors, errors);
   return { texts, docs };
 }

@@ -16,6 +16,7 @@ import { auditLogArgs, filterAudit, parseAuditLog, type AuditEntry, type AuditFi
 import { gitEnvironment, locateRemote, type RemoteLocation } from './credentials.ts';
 import { GitError, isAuthFailure, messageOf, scrub, type GitErrorCode } from './errors.ts';
 import { formatCommitMessage } from './message.ts';
+import { recoverIndexLock } from './index-lock.ts';
 import { statusPath, STATUS_DIR } from './status-paths.ts';
 
 export interface PolicyRepoOptions {
@@ -60,6 +61,8 @@ export interface StatusChange {
   body: string[];
   /** e.g. ['Cairn-Revision', sha], ['Cairn-Action', 'backup kcm-20261121060000 Completed']. */
   trailers: [string, string][];
+  /** Commit even when no status file changed (the message records actions that happened). */
+  allowEmpty?: boolean;
 }
 
 export interface CommitResult {
@@ -150,6 +153,7 @@ export class PolicyRepo {
    */
   sync(): Promise<SyncResult> {
     return this.exclusive(async () => {
+      await this.recoverIndexLock();
       await this.fetch();
       const revision = await this.originHead();
       // The steady tick (nothing new) costs a fetch and a rev-parse: the checkout is skipped while
@@ -181,21 +185,23 @@ export class PolicyRepo {
     const files = Object.entries(change.files).map(([path, content]) => [statusPath(path), content] as const);
     const message = formatCommitMessage({ ...change, skipCi: this.opts.skipCi ?? true });
     return this.exclusive(async () => {
+      await this.recoverIndexLock();
       const cleanAt = this.treeAt;
       this.treeAt = undefined;
       try {
         const touched = await this.writeStatusFiles(files);
-        if (touched.length === 0) {
+        if (touched.length === 0 && !change.allowEmpty) {
           this.treeAt = cleanAt;
           return { pushed: false, attempts: 0 };
         }
-        await this.run(['--literal-pathspecs', 'add', '--all', '--', ...touched], 'git.command', 'stage status files');
+        if (touched.length > 0) await this.run(['--literal-pathspecs', 'add', '--all', '--', ...touched], 'git.command', 'stage status files');
         const staged = await this.run(['diff', '--cached', '--name-only', '-z'], 'git.command', 'list staged files');
-        if (staged.replace(/\0/g, '') === '') return { pushed: false, attempts: 0 };
+        if (staged.replace(/\0/g, '') === '' && !change.allowEmpty) return { pushed: false, attempts: 0 };
         // From a file, not -m: a tick with thousands of actions exceeds the kernel's per-argument limit.
         const messageFile = join(this.dir, '.git', 'CAIRN_STATUS_MSG');
         await writeFile(messageFile, message);
-        await this.run(['commit', '--no-verify', '--no-gpg-sign', '--cleanup=verbatim', '--file', messageFile], 'git.command', 'commit status');
+        const empty = change.allowEmpty ? ['--allow-empty'] : [];
+        await this.run(['commit', '--no-verify', '--no-gpg-sign', '--cleanup=verbatim', ...empty, '--file', messageFile], 'git.command', 'commit status');
         return await this.pushWithRetry();
       } catch (err) {
         await this.resetToOrigin().catch((resetErr) => this.log.error({ err: messageOf(resetErr) }, 'could not reset the clone after a failed status commit'));
@@ -416,10 +422,16 @@ export class PolicyRepo {
   }
 
   private async resetToOrigin(): Promise<void> {
+    await this.recoverIndexLock();
     const origin = await this.originHead();
     await this.git.raw(['checkout', '--force', '-B', this.branchName, origin]);
     await this.git.raw(['clean', '-ffdxq']);
     this.treeAt = origin;
+  }
+
+  /** Removes a stale .git/index.lock (a crash mid-commit) before a command that takes it. */
+  private recoverIndexLock(): Promise<boolean> {
+    return recoverIndexLock(this.dir, this.log, this.opts.timeoutMs ?? 300_000);
   }
 
   private async refreshEnv(): Promise<void> {

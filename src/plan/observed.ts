@@ -49,8 +49,11 @@ export function observeLocks(inventories: Record<string, Inventory>, now: Date):
     const locks = [...inventories[location].locks].sort((a, b) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0));
     for (const lock of locks) {
       const expires = parseTime(lock.expires);
+      const beat = lock.heartbeat ? parseTime(lock.heartbeat) : undefined;
+      const silent = beat !== undefined && typeof lock.staleAfterMs === 'number' && beat.getTime() + lock.staleAfterMs < now.getTime();
       // An unreadable expiry is treated as live: guessing "stale" could start a second backup.
-      if (expires === undefined || expires.getTime() > now.getTime()) {
+      // A stopped heartbeat or a provably dead owner (found by the listing) makes it stale at once.
+      if (!silent && !lock.ownerGone && (expires === undefined || expires.getTime() > now.getTime())) {
         const prev = out.live.get(lock.policy);
         if (!prev || lock.expires > prev.lock.expires) out.live.set(lock.policy, { location, lock });
       } else {

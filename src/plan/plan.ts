@@ -74,7 +74,9 @@ export function computePlan(input: PlanInput): Plan {
     b.notes.push({
       code: 'stale-lock',
       subject: { policy: lock.policy, location },
-      message: `lock of ${lock.policy} held by ${lock.holder} expired at ${lock.expires}: ignored`,
+      message: lock.ownerGone
+        ? `lock of ${lock.policy} held by ${lock.holder} is stale (${lock.ownerGone}): ignored`
+        : `lock of ${lock.policy} held by ${lock.holder} expired at ${lock.expires}: ignored`,
     });
   }
   const all = allBackups(inventories);

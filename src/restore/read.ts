@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract, type Header } from 'tar-stream';
 import type { IndexEntry } from '../storage/types.ts';
 import type { Item, KubeObject } from '../cluster/types.ts';
-import { parseItemPath } from '../storage/layout.ts';
+import { archiveEntryProblem, parseItemPath } from '../storage/layout.ts';
 import { RestoreError } from './errors.ts';
 import { parseExact } from '../exact-json.ts';
 
@@ -26,10 +26,30 @@ function integrity(backup: string, message: string): RestoreError {
   });
 }
 
-async function readEntry(stream: AsyncIterable<unknown>): Promise<Buffer> {
+/**
+ * The largest item a restore parses. Kubernetes stores objects of at most ~1.5 MiB (etcd's
+ * default request limit); anything far past that is not an object cairn backed up.
+ */
+export const MAX_ITEM_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Hashes an entry as it streams; keeps its bytes only when `keep` (and at most MAX_ITEM_BYTES),
+ * so an entry the restore does not want, however large, costs no memory.
+ */
+async function readEntry(stream: AsyncIterable<unknown>, keep: boolean, tooLarge: () => Error): Promise<{ sha256: string; size: number; data?: Buffer }> {
+  const h = createHash('sha256');
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  let size = 0;
+  for await (const chunk of stream) {
+    const c = chunk as Buffer;
+    h.update(c);
+    size += c.length;
+    if (keep) {
+      if (size > MAX_ITEM_BYTES) throw tooLarge();
+      chunks.push(c);
+    }
+  }
+  return { sha256: h.digest('hex'), size, ...(keep ? { data: Buffer.concat(chunks) } : {}) };
 }
 
 /**
@@ -54,27 +74,26 @@ export async function readVerifiedItems(
   const consume = (async () => {
     for await (const entry of extract) {
       const header: Header = entry.header;
-      if (header.type !== 'file') {
-        entry.resume();
-        continue;
-      }
-      const path = header.name.replace(/^\.\//, '');
-      const data = await readEntry(entry);
+      const path = header.name;
+      // Only regular files at item paths: a link or a climbing name is refused, never followed or normalised.
+      const bad = archiveEntryProblem(header.type, path);
+      if (bad) throw integrity(backup, `the archive holds ${bad}`);
       const row = byPath.get(path);
       if (!row) throw integrity(backup, `the archive holds ${path}, which index.json.gz does not list`);
       if (seen.has(path)) throw integrity(backup, `the archive holds ${path} twice`);
       seen.add(path);
-      const sha = createHash('sha256').update(data).digest('hex');
-      if (sha !== row.sha256 || data.length !== row.size) {
-        throw integrity(backup, `item ${path} does not match its checksum in index.json.gz (sha256 ${sha}, expected ${row.sha256})`);
+      const wanted = accept(row);
+      const got = await readEntry(entry, wanted, () => integrity(backup, `item ${path} is larger than ${MAX_ITEM_BYTES} bytes, far past any Kubernetes object`));
+      if (got.sha256 !== row.sha256 || got.size !== row.size) {
+        throw integrity(backup, `item ${path} does not match its checksum in index.json.gz (sha256 ${got.sha256}, expected ${row.sha256})`);
       }
-      if (!accept(row)) continue;
+      if (!wanted || !got.data) continue;
       const where = parseItemPath(path);
       if (!where) throw integrity(backup, `${path} is not an item path`);
       let object: KubeObject;
       try {
         // Exactly as archived: int64 beyond 2^53 stays exact (exact-json.ts).
-        object = parseExact(data.toString('utf8')) as KubeObject;
+        object = parseExact(got.data.toString('utf8')) as KubeObject;
       } catch (err) {
         throw integrity(backup, `item ${path} is not valid JSON (${(err as Error).message})`);
       }

@@ -12,6 +12,11 @@ export interface ResolveStore {
 }
 
 export interface ResolvedBackup {
+  /**
+   * Where the backup was found (backups/<name>/): what the restore reads, never the manifest's
+   * own `name`, so a manifest moved between backups is caught by storage, not followed.
+   */
+  name: string;
   manifest: BackupManifest;
   warnings: string[];
 }
@@ -46,17 +51,17 @@ async function resolveByName(name: string, store: ResolveStore, locationName: st
     }
     throw new RestoreError('restore.backup-not-found', `backup ${name} not found in location ${locationName}; \`cairn backups list\` shows the backups there`, { subject: name });
   }
-  return checkRestorable(manifest, locationName);
+  return checkRestorable(name, manifest, locationName);
 }
 
-function checkRestorable(manifest: BackupManifest, locationName: string): ResolvedBackup {
+function checkRestorable(name: string, manifest: BackupManifest, locationName: string): ResolvedBackup {
   const format = unsupportedFormat(manifest);
   if (format) throw new RestoreError('restore.backup-not-restorable', `${format}; nothing was written`, { subject: manifest.name });
   // Velero restores Completed and PartiallyFailed backups; a PartiallyFailed one (a safety
   // backup can be one) restores what it holds, with a warning.
-  if (manifest.phase === 'Completed') return { manifest, warnings: [] };
+  if (manifest.phase === 'Completed') return { name, manifest, warnings: [] };
   if (manifest.phase === 'PartiallyFailed') {
-    return { manifest, warnings: [`backup ${manifest.name} is PartiallyFailed: it may lack items that failed to back up`] };
+    return { name, manifest, warnings: [`backup ${manifest.name} is PartiallyFailed: it may lack items that failed to back up`] };
   }
   throw new RestoreError('restore.backup-not-restorable', `backup ${manifest.name} in location ${locationName} is ${manifest.phase}, not Completed: it cannot be restored`, { subject: manifest.name });
 }
@@ -69,14 +74,21 @@ async function resolveByPolicy(policy: string, at: string | undefined, store: Re
   }
   const inventory = await store.listInventory();
   const candidates = inventory.backups
-    .map((b) => b.manifest)
-    .filter((m): m is BackupManifest => !!m && m.policy === policy && m.phase === 'Completed' && !m.preRestoreFor)
-    .filter((m) => cutoff === undefined || Date.parse(m.completionTimestamp) <= cutoff)
-    .sort((a, b) => Date.parse(b.completionTimestamp) - Date.parse(a.completionTimestamp) || (a.name < b.name ? 1 : -1));
-  const chosen = candidates[0];
+    .filter((b): b is typeof b & { manifest: BackupManifest } => {
+      const m = b.manifest;
+      return !!m && m.policy === policy && m.phase === 'Completed' && !m.preRestoreFor && (cutoff === undefined || Date.parse(m.completionTimestamp) <= cutoff);
+    })
+    .sort((a, b) => Date.parse(b.manifest.completionTimestamp) - Date.parse(a.manifest.completionTimestamp) || (a.name < b.name ? 1 : -1));
+  // A backup's name starts with its policy's; a manifest claiming another policy was edited or
+  // moved, and never stands in for that policy's backups.
+  const misplaced = candidates.filter((b) => !b.name.startsWith(`${policy}-`));
+  const chosen = candidates.find((b) => b.name.startsWith(`${policy}-`));
+  const warnings = misplaced.map((b) => `backup ${b.name} in location ${locationName} claims policy ${policy}, but its name does not start with "${policy}-"; it was skipped`);
   if (!chosen) {
     const when = at === undefined ? '' : ` completed at or before ${at}`;
-    throw new RestoreError('restore.backup-not-found', `policy ${policy} has no Completed backup${when} in location ${locationName}`, { subject: policy });
+    const skipped = misplaced.length ? ` (skipped ${misplaced.map((b) => b.name).join(', ')}: a backup claiming policy ${policy} whose name does not start with "${policy}-")` : '';
+    throw new RestoreError('restore.backup-not-found', `policy ${policy} has no Completed backup${when} in location ${locationName}${skipped}`, { subject: policy });
   }
-  return checkRestorable(chosen, locationName);
+  const resolved = checkRestorable(chosen.name, chosen.manifest, locationName);
+  return { ...resolved, warnings: [...warnings, ...resolved.warnings] };
 }

@@ -149,15 +149,15 @@ async function restore(
   const modifier: ItemModifier | undefined = spec.resourceModifier || opts.modifiers ? compileRestoreModifiers(spec.resourceModifier, opts.modifiers) : undefined;
 
   const resolved = await resolveBackup(spec, opts.store, opts.store.name);
-  result.backup = resolved.manifest.name;
+  result.backup = resolved.name;
   result.warnings.push(...resolved.warnings);
 
   // Verify every byte before anything touches the cluster.
-  const index = await opts.store.readIndex(resolved.manifest.name).catch((err: unknown) => {
-    throw asIntegrity(err, resolved.manifest.name);
+  const index = await opts.store.readIndex(resolved.name).catch((err: unknown) => {
+    throw asIntegrity(err, resolved.name);
   });
-  const fetched = await opts.store.fetchResources(resolved.manifest.name).catch((err: unknown) => {
-    throw asIntegrity(err, resolved.manifest.name);
+  const fetched = await opts.store.fetchResources(resolved.name).catch((err: unknown) => {
+    throw asIntegrity(err, resolved.name);
   });
   // Resource names resolve through the target cluster's discovery, as Velero's restore resolves
   // them (deploy, Deployment → deployments.apps); globs and names the cluster does not serve yet
@@ -173,9 +173,9 @@ async function restore(
   );
   let selected: Item[];
   try {
-    const read = await readVerifiedItems(resolved.manifest.name, fetched.path, index, (e) => mayRestore(e, selection));
+    const read = await readVerifiedItems(resolved.name, fetched.path, index, (e) => mayRestore(e, selection));
     selected = selectItems(read.items, selection);
-    logger.info({ backup: resolved.manifest.name, items: read.total, selected: selected.length }, 'backup verified');
+    logger.info({ backup: resolved.name, items: read.total, selected: selected.length }, 'backup verified');
   } finally {
     await fetched.cleanup();
   }

@@ -2,7 +2,7 @@
 // key-encryption key derived with scrypt from a passphrase (or with HKDF from a key file).
 // The archive is encrypted in fixed-size chunks so it never sits in memory; every chunk is
 // authenticated with its index and a final-chunk flag, so truncation and reordering fail.
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, scrypt as scryptCb, timingSafeEqual, createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scrypt as scryptCb, timingSafeEqual, createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { promisify } from 'node:util';
 import type { EncryptionHeader } from './types.ts';
@@ -174,4 +174,85 @@ export function encryptStream(dataKey: Buffer, header: EncryptionHeader): Transf
 /** `artifact` names the file in errors. */
 export function decryptStream(dataKey: Buffer, header: EncryptionHeader, artifact: string): Transform {
   return new DecryptStream(dataKey, Buffer.from(header.noncePrefix, 'base64'), header.chunkSize, artifact);
+}
+
+/**
+ * The key for one artifact of a backup other than the archive: derived from the backup's data
+ * key and the artifact's file name, so the artifacts share the header's nonce prefix without
+ * ever sharing a (key, IV) pair. The archive keeps the data key itself.
+ */
+export function artifactKey(dataKey: Buffer, file: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), `cairn/v1 artifact ${file}`, 32));
+}
+
+/** JSON with object keys sorted at every level: the bytes the manifest's MAC covers. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * HMAC-SHA256 over the whole manifest (its encryption record included, its `mac` excluded),
+ * keyed from the data key: whoever lacks the key cannot edit the manifest — flip a phase,
+ * rename it, swap digests — without the edit being detected.
+ */
+export function manifestMac(dataKey: Buffer, manifest: { encryption?: { mac?: string } }): string {
+  const { mac: _mac, ...encryption } = manifest.encryption ?? {};
+  const body = canonicalJson({ ...manifest, encryption });
+  return createHmac('sha256', artifactKey(dataKey, 'manifest.json')).update(body).digest('base64');
+}
+
+export function manifestMacMatches(dataKey: Buffer, manifest: { encryption?: { mac?: string } }): boolean {
+  const want = Buffer.from(manifestMac(dataKey, manifest));
+  const got = Buffer.from(manifest.encryption?.mac ?? '');
+  return want.length === got.length && timingSafeEqual(want, got);
+}
+
+/** First bytes of a sealed object: a small encrypted object that carries its own header. */
+const SEALED_MAGIC = Buffer.from('cairn-sealed/v1\n');
+
+export function isSealed(bytes: Buffer): boolean {
+  return bytes.length >= SEALED_MAGIC.length && bytes.subarray(0, SEALED_MAGIC.length).equals(SEALED_MAGIC);
+}
+
+async function runThrough(t: Transform, input: Buffer): Promise<Buffer> {
+  const out: Buffer[] = [];
+  t.on('data', (c: Buffer) => out.push(c));
+  const done = new Promise<void>((resolve, reject) => {
+    t.on('end', resolve);
+    t.on('error', reject);
+  });
+  t.end(input);
+  await done;
+  return Buffer.concat(out);
+}
+
+/**
+ * Encrypts a small object that lives outside any backup (a restore's result) under its own
+ * data key: magic, the header as one JSON line, then the chunked ciphertext.
+ */
+export async function seal(source: KeySource, plain: Buffer): Promise<Buffer> {
+  const { dataKey, header } = await newDataKey(source);
+  const cipher = await runThrough(encryptStream(dataKey, header), plain);
+  return Buffer.concat([SEALED_MAGIC, Buffer.from(`${JSON.stringify(header)}\n`), cipher]);
+}
+
+/** Inverse of seal; IntegrityError when `bytes` is not sealed or fails authentication. */
+export async function unseal(source: KeySource, bytes: Buffer, what: string): Promise<Buffer> {
+  if (!isSealed(bytes)) throw new IntegrityError(what, `${what} is not encrypted, but its location encrypts everything: refusing to read it`);
+  const nl = bytes.indexOf(0x0a, SEALED_MAGIC.length);
+  let header: EncryptionHeader;
+  try {
+    header = JSON.parse(bytes.subarray(SEALED_MAGIC.length, nl).toString('utf8')) as EncryptionHeader;
+  } catch {
+    throw new IntegrityError(what, `${what}: its encryption header is not valid JSON`);
+  }
+  const dataKey = await unwrapDataKey(source, header, what);
+  return runThrough(decryptStream(dataKey, header, what), bytes.subarray(nl + 1));
 }

@@ -9,6 +9,8 @@ export type StorageErrorCode =
   | 'storage.config'
   | 'storage.incomplete'
   | 'storage.invalid-name'
+  | 'storage.too-large'
+  | 'storage.access-denied'
   | 'storage.unavailable'
   | 'storage.io';
 

@@ -10,8 +10,8 @@ import type { ObjectStore } from './object-store.ts';
 import type { BackupManifest } from './types.ts';
 import { layout } from './layout.ts';
 import { DigestStream } from './digest.ts';
-import { decryptStream, unwrapDataKey, type KeySource } from './crypto.ts';
-import { IntegrityError } from './errors.ts';
+import { decryptStream } from './crypto.ts';
+import { IntegrityError, WrongKeyError } from './errors.ts';
 
 export interface FetchedResources {
   /** Path of the verified, decrypted resources.tar.gz. */
@@ -29,7 +29,8 @@ export async function fetchResources(
   store: ObjectStore,
   location: string,
   manifest: BackupManifest,
-  keySource: () => Promise<KeySource>,
+  /** The unwrapped data key when the backup is encrypted (BackupStore.openBackup). */
+  dataKey: Buffer | undefined,
   opts: FetchOptions = {},
 ): Promise<FetchedResources> {
   const dir = await mkdtemp(join(opts.tempDir ?? tmpdir(), 'cairn-fetch-'));
@@ -51,7 +52,7 @@ export async function fetchResources(
     }
     if (!manifest.encryption) return { path: stored, cleanup };
 
-    const dataKey = await unwrapDataKey(await keySource(), manifest.encryption, `backup ${manifest.name}`);
+    if (!dataKey) throw new WrongKeyError(`backup ${manifest.name} is encrypted and no key was given`, { location });
     const plain = join(dir, 'resources.tar.gz');
     await pipeline(createReadStream(stored), decryptStream(dataKey, manifest.encryption, artifact.file), createWriteStream(plain, { mode: 0o600 }));
     await rm(stored, { force: true });

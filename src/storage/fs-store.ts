@@ -87,17 +87,30 @@ export class FilesystemObjectStore implements ObjectStore {
     }
   }
 
+  /** A file-system failure as a StorageError that says what failed, where, and what to do. */
+  private fail(err: unknown, action: string, key: string): never {
+    if (err instanceof StorageError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    const advice = FS_ADVICE[code] ?? (err as Error).message;
+    const denied = code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
+    throw new StorageError(denied ? 'storage.access-denied' : 'storage.io', `${this.description}: ${action} ${key} failed (${code}): ${advice}`, { key, cause: err });
+  }
+
   async put(key: string, body: Buffer | Readable): Promise<void> {
     const target = this.path(key);
-    const tmp = await this.writeTemp(target, body);
     try {
-      await rename(tmp, target);
+      const tmp = await this.writeTemp(target, body);
+      try {
+        await rename(tmp, target);
+      } catch (err) {
+        // A directory in the object's place, say: the complete copy must not stay behind.
+        await rm(tmp, { force: true });
+        throw err;
+      }
+      await fsyncDir(dirname(target));
     } catch (err) {
-      // A directory in the object's place, say: the complete copy must not stay behind.
-      await rm(tmp, { force: true });
-      throw err;
+      this.fail(err, 'writing', key);
     }
-    await fsyncDir(dirname(target));
   }
 
   async get(key: string): Promise<Readable> {
@@ -108,7 +121,7 @@ export class FilesystemObjectStore implements ObjectStore {
       return fh.createReadStream({ autoClose: true });
     } catch (err) {
       if (isCode(err, 'ENOENT')) throw new NotFoundError(`object ${key} not found in ${this.description}`, { key });
-      throw err;
+      this.fail(err, 'reading', key);
     }
   }
 
@@ -224,27 +237,86 @@ export class FilesystemObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * Removes temporary files (.cairn-tmp-*) and compare-and-swap mutexes that killed writers left,
+   * when last modified before `before`; a live write keeps its temporary file fresh.
+   */
+  async cleanLeftovers(before: Date, keep: (key: string) => boolean = () => false): Promise<string[]> {
+    const removed: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const e of entries) {
+        const path = join(dir, e.name);
+        const leftover = e.name.startsWith(TEMP_MARK) || e.name.endsWith(CAS_MUTEX_SUFFIX);
+        if (leftover) {
+          const st = await stat(path).catch(() => undefined);
+          if (!st || st.mtimeMs >= before.getTime()) continue;
+          if (keep(path.slice(this.root.length + 1).split(sep).join('/'))) continue;
+          await rm(path, { recursive: true, force: true });
+          removed.push(`${path.slice(this.root.length + 1)} (last written ${st.mtime.toISOString()})`);
+        } else if (e.isDirectory()) await walk(path);
+      }
+    };
+    await walk(this.root);
+    return removed;
+  }
+
+  /**
+   * Compare-and-swap under a per-key mutex (a directory made with mkdir, atomic): the check and
+   * an atomic rename over the target happen while no other replacer runs, and the target never
+   * goes missing, so a conditional create (putIfAbsent) can never slip in while a live lock is
+   * renewed. A mutex left by a crashed process is removed once older than CAS_MUTEX_STALE_MS.
+   */
   async replaceIfUnchanged(key: string, body: Buffer, etag: string): Promise<boolean> {
     const target = this.path(key);
-    // Move the current object aside: of several contenders only one rename succeeds.
-    const aside = this.tempPath(target);
+    const mutex = `${target}${CAS_MUTEX_SUFFIX}`;
+    const tmp = await this.writeTemp(target, body);
     try {
-      await rename(target, aside);
-    } catch (err) {
-      if (isCode(err, 'ENOENT')) return false;
-      throw err;
-    }
-    try {
-      const st = await stat(aside, { bigint: true });
-      if (`${st.ino}-${st.size}-${st.mtimeNs}` !== etag) {
-        // Not the version we judged: put it back unless someone already created a new one.
-        await link(aside, target).catch(() => undefined);
-        return false;
+      if (!(await takeMutex(mutex))) return false; // another replacer is at work: the object is changing
+      try {
+        const st = await stat(target, { bigint: true }).catch((err: unknown) => {
+          if (isCode(err, 'ENOENT')) return undefined;
+          throw err;
+        });
+        if (!st || `${st.ino}-${st.size}-${st.mtimeNs}` !== etag) return false;
+        await rename(tmp, target);
+        await fsyncDir(dirname(target));
+        return true;
+      } finally {
+        await rmdir(mutex).catch(() => undefined);
       }
-      // Ours to replace: the same exclusive create, which loses to anyone who created one since.
-      return await this.putIfAbsent(key, body);
     } finally {
-      await unlink(aside).catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
     }
   }
 }
+
+const CAS_MUTEX_SUFFIX = '.cairn-cas';
+const CAS_MUTEX_STALE_MS = 30_000;
+
+/** Makes the mutex directory; false when another holds it (a stale one is removed and retried once). */
+async function takeMutex(mutex: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await mkdir(mutex);
+      return true;
+    } catch (err) {
+      if (!isCode(err, 'EEXIST')) throw err;
+      const st = await stat(mutex).catch(() => undefined);
+      if (!st || Date.now() - st.mtimeMs < CAS_MUTEX_STALE_MS) return false;
+      await rmdir(mutex).catch(() => undefined);
+    }
+  }
+  return false;
+}
+
+/** What to do about a file-system error, by errno code. */
+const FS_ADVICE: Record<string, string> = {
+  EACCES: "cairn's user may not access it: fix the directory's owner or mode, or give the location another path",
+  EPERM: "cairn's user may not access it: fix the directory's owner or mode, or give the location another path",
+  EROFS: 'the file system is mounted read-only: remount it read-write or give the location another path',
+  ENOSPC: 'the file system is full: free space, shorten retention, or give the location a larger volume',
+  EDQUOT: "cairn's user is over its disk quota: raise the quota or free space",
+  ENOTDIR: 'a file stands where the location needs a directory: move it, or give the location another path',
+  EISDIR: 'a directory stands where an object belongs: remove it',
+};

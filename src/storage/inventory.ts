@@ -6,6 +6,7 @@ import type { BackupManifest, ExpiryMark, Inventory, InventoryBackup, LockInfo }
 import { ARTIFACTS, BACKUPS_DIR, LOCKS_DIR, RESTORES_DIR, layout } from './layout.ts';
 import { readJson } from './json-io.ts';
 import { NotFoundError } from './errors.ts';
+import { ownerGone } from './lock-owner.ts';
 import { hasMarker } from './marker.ts';
 
 export const INVENTORY_READ_CONCURRENCY = 32;
@@ -58,9 +59,13 @@ export async function listInventory(store: ObjectStore, location: string): Promi
 
   const lockKeys: string[] = [];
   for await (const obj of store.list(LOCKS_DIR)) if (obj.key.endsWith('.json')) lockKeys.push(obj.key);
-  const locks = (await Promise.all(lockKeys.map((k) => limit(() => readOptional<LockInfo>(store, k).catch(() => undefined))))).filter(
-    (l): l is LockInfo => l !== undefined,
-  );
+  const locks = (await Promise.all(lockKeys.map((k) => limit(() => readOptional<LockInfo>(store, k).catch(() => undefined)))))
+    .filter((l): l is LockInfo => l !== undefined)
+    .map((l) => {
+      // The plan is pure: it learns here that a holder on this host is provably gone.
+      const gone = ownerGone(l.owner);
+      return gone ? { ...l, ownerGone: gone } : l;
+    });
 
   const restores = new Set<string>();
   for await (const obj of store.list(RESTORES_DIR)) {

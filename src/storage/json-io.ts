@@ -5,9 +5,27 @@ import type { ObjectStore } from './object-store.ts';
 import { StorageError } from './errors.ts';
 import { parseExact, stringifyExact } from '../exact-json.ts';
 
-export async function readAll(stream: Readable): Promise<Buffer> {
+/**
+ * Caps on what cairn reads into memory from storage: a hostile or corrupt object is an error
+ * past the cap, never an unbounded buffer. Small JSON (manifests, locks, expiry marks) is a few
+ * KiB; an index, a log or a restore result of a very large backup stays well under the others.
+ */
+export const MAX_SMALL_JSON_BYTES = 4 * 1024 * 1024;
+export const MAX_OBJECT_BYTES = 256 * 1024 * 1024;
+export const MAX_GUNZIPPED_BYTES = 1024 * 1024 * 1024;
+
+/** The whole object, at most `max` bytes; StorageError past the cap (naming `key`). */
+export async function readAll(stream: Readable, key = 'object', max = MAX_OBJECT_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
+  let size = 0;
+  for await (const c of stream) {
+    size += (c as Buffer).length;
+    if (size > max) {
+      stream.destroy();
+      throw new StorageError('storage.too-large', `${key} is larger than ${max} bytes, the most cairn reads into memory for it; the object is corrupt or was not written by cairn`, { key });
+    }
+    chunks.push(c as Buffer);
+  }
   return Buffer.concat(chunks);
 }
 
@@ -19,19 +37,25 @@ export function parseJson<T>(buf: Buffer, key: string): T {
   }
 }
 
+/** A small JSON object (manifest, lock, expiry mark), capped at MAX_SMALL_JSON_BYTES. */
 export async function readJson<T>(store: ObjectStore, key: string): Promise<T> {
-  return parseJson<T>(await readAll(await store.get(key)), key);
+  return parseJson<T>(await readAll(await store.get(key), key, MAX_SMALL_JSON_BYTES), key);
 }
 
-export async function readGzipJson<T>(store: ObjectStore, key: string): Promise<T> {
-  const raw = await readAll(await store.get(key));
-  let plain: Buffer;
+/** Gunzips at most MAX_GUNZIPPED_BYTES (a gzip bomb is an error, not an out-of-memory). */
+export function gunzipCapped(raw: Buffer, key: string): Buffer {
   try {
-    plain = gunzipSync(raw);
+    return gunzipSync(raw, { maxOutputLength: MAX_GUNZIPPED_BYTES });
   } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new StorageError('storage.too-large', `object ${key} unpacks to more than ${MAX_GUNZIPPED_BYTES} bytes; it is corrupt or was not written by cairn`, { key });
+    }
     throw new StorageError('storage.integrity', `object ${key} is not valid gzip: ${(err as Error).message}`, { key });
   }
-  return parseJson<T>(plain, key);
+}
+
+export function gunzipJson<T>(raw: Buffer, key: string): T {
+  return parseJson<T>(gunzipCapped(raw, key), key);
 }
 
 export function jsonBytes(value: unknown): Buffer {
@@ -48,7 +72,7 @@ export function gzipJsonLines(lines: object[]): Buffer {
 }
 
 export function parseJsonLines(buf: Buffer, key: string): object[] {
-  const text = gunzipSync(buf).toString('utf8');
+  const text = gunzipCapped(buf, key).toString('utf8');
   return text
     .split('\n')
     .filter((l) => l.trim() !== '')

@@ -1,13 +1,16 @@
 // The one place that knows object keys (DESIGN §3). Every other module asks here;
 // no path strings are assembled elsewhere. Keys are relative to the location's prefix.
 
-export const FORMAT_VERSION = 1;
+// 2: in an encrypted location the index and the log are encrypted too, and the manifest is MACed.
+export const FORMAT_VERSION = 2;
 
 export const ARTIFACTS = {
   resources: 'resources.tar.gz',
   resourcesEncrypted: 'resources.tar.gz.enc',
   index: 'index.json.gz',
+  indexEncrypted: 'index.json.gz.enc',
   log: 'log.jsonl.gz',
+  logEncrypted: 'log.jsonl.gz.enc',
   manifest: 'manifest.json',
   expiry: 'expiry.json',
 } as const;
@@ -24,8 +27,8 @@ export const layout = {
   backupDir: (name: string) => `${BACKUPS_DIR}${name}/`,
   resources: (name: string, encrypted: boolean) =>
     `${BACKUPS_DIR}${name}/${encrypted ? ARTIFACTS.resourcesEncrypted : ARTIFACTS.resources}`,
-  index: (name: string) => `${BACKUPS_DIR}${name}/${ARTIFACTS.index}`,
-  log: (name: string) => `${BACKUPS_DIR}${name}/${ARTIFACTS.log}`,
+  index: (name: string, encrypted = false) => `${BACKUPS_DIR}${name}/${encrypted ? ARTIFACTS.indexEncrypted : ARTIFACTS.index}`,
+  log: (name: string, encrypted = false) => `${BACKUPS_DIR}${name}/${encrypted ? ARTIFACTS.logEncrypted : ARTIFACTS.log}`,
   manifest: (name: string) => `${BACKUPS_DIR}${name}/${ARTIFACTS.manifest}`,
   expiry: (name: string) => `${BACKUPS_DIR}${name}/${ARTIFACTS.expiry}`,
   restoreResult: (name: string) => `${RESTORES_DIR}${name}/result.json.gz`,
@@ -55,4 +58,17 @@ export function parseItemPath(path: string): { groupResource: string; namespace?
   const m = /^resources\/([^/]+)\/(?:namespaces\/([^/]+)|cluster)\/(.+)\.json$/.exec(path);
   if (!m) return undefined;
   return { groupResource: m[1], namespace: m[2], name: m[3] };
+}
+
+/**
+ * Why an archive entry must not be read as an item, or undefined when it is a plain item file.
+ * cairn's archives hold only regular files at item paths: a symlink or hardlink, a name that
+ * climbs out (`..`), is absolute, or has empty or `.` segments is hostile or corrupt.
+ */
+export function archiveEntryProblem(type: string | null | undefined, name: string): string | undefined {
+  if (type !== 'file') return `${JSON.stringify(name)} is a ${type ?? 'unknown'} entry; a backup archive holds only regular files`;
+  if (name.startsWith('/') || name.includes('\\') || name.includes('\0')) return `${JSON.stringify(name)} is not a relative item path`;
+  if (name.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')) return `${JSON.stringify(name)} has an empty, "." or ".." path segment`;
+  if (!parseItemPath(name)) return `${JSON.stringify(name)} is not an item path (resources/<resource>/namespaces/<ns>/<name>.json or resources/<resource>/cluster/<name>.json)`;
+  return undefined;
 }

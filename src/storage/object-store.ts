@@ -29,4 +29,11 @@ export interface ObjectStore {
   putIfAbsent(key: string, body: Buffer): Promise<boolean>;
   /** Replaces a small object only if it still has the given etag; false when it changed or vanished. Atomic. */
   replaceIfUnchanged(key: string, body: Buffer, etag: string): Promise<boolean>;
+  /**
+   * Removes what killed writers left behind under the location (temporary files, unfinished
+   * multipart uploads) that was last touched before `before`, never anything newer: a live
+   * write keeps touching its own; nor anything whose key `keep` claims (a live run's). Returns
+   * what was removed, for the log.
+   */
+  cleanLeftovers(before: Date, keep?: (key: string) => boolean): Promise<string[]>;
 }

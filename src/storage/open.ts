@@ -1,8 +1,9 @@
 // Turns a BackupLocation from the policy repository into a BackupStore: picks the provider,
 // resolves relative paths, reads credentials from the environment variables the spec names.
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { Logger } from '../log.ts';
+import { readFileCapped } from '../read-capped.ts';
 import type { BackupLocation } from '../api/types.ts';
 import { silentLogger } from '../log.ts';
 import type { KeySource } from './crypto.ts';
@@ -10,11 +11,19 @@ import { BackupStore } from './store.ts';
 import { FilesystemObjectStore } from './fs-store.ts';
 import { CredentialsError, LocationConfigError } from './errors.ts';
 
+/** A key file is a few bytes of key material; far more is not one. */
+export const MAX_KEY_FILE_BYTES = 64 * 1024;
+
 export interface OpenLocationOptions {
   env?: NodeJS.ProcessEnv;
   /** Relative filesystem paths and key files resolve against it; default process.cwd(). */
   baseDir?: string;
   logger?: Logger;
+  /**
+   * Directories a filesystem location must not be inside (the policy repository's clone): its
+   * backups would be committed to Git, and a sync would wipe them.
+   */
+  refuseInside?: string[];
 }
 
 function fromEnv(env: NodeJS.ProcessEnv, location: string, field: string, variable: string): string {
@@ -23,6 +32,22 @@ function fromEnv(env: NodeJS.ProcessEnv, location: string, field: string, variab
     throw new CredentialsError(`location ${location}: environment variable ${variable} (${field}) is not set; export it before running cairn`, { location });
   }
   return value;
+}
+
+/** realpath of the nearest existing ancestor, with the rest appended (the directory may not exist yet). */
+async function realpathOfExisting(path: string): Promise<string> {
+  const rest: string[] = [];
+  let at = path;
+  for (;;) {
+    try {
+      return join(await realpath(at), ...rest.reverse());
+    } catch {
+      const parent = dirname(at);
+      if (parent === at) return path;
+      rest.push(basename(at));
+      at = parent;
+    }
+  }
 }
 
 export async function openLocation(location: BackupLocation, opts: OpenLocationOptions = {}): Promise<BackupStore> {
@@ -35,7 +60,18 @@ export async function openLocation(location: BackupLocation, opts: OpenLocationO
   let objects;
   if (spec.provider === 'filesystem') {
     if (!spec.filesystem?.path) throw new LocationConfigError(`location ${name}: provider filesystem needs spec.filesystem.path`, { location: name });
-    const root = isAbsolute(spec.filesystem.path) ? spec.filesystem.path : resolve(baseDir, spec.filesystem.path);
+    const root = isAbsolute(spec.filesystem.path) ? resolve(spec.filesystem.path) : resolve(baseDir, spec.filesystem.path);
+    for (const dir of opts.refuseInside ?? []) {
+      const repo = resolve(dir);
+      const realRoot = await realpathOfExisting(root);
+      const realRepo = await realpath(repo).catch(() => repo);
+      if ([root, realRoot].some((r) => r === repo || r === realRepo || r.startsWith(`${repo}${sep}`) || r.startsWith(`${realRepo}${sep}`))) {
+        throw new LocationConfigError(
+          `location ${name}: spec.filesystem.path ${spec.filesystem.path} is inside the policy repository (${repo}): backups there would be committed to Git and removed by the next sync; give a directory outside it`,
+          { location: name },
+        );
+      }
+    }
     objects = new FilesystemObjectStore(root);
   } else if (spec.provider === 's3') {
     const s3 = spec.s3;
@@ -72,9 +108,9 @@ export async function openLocation(location: BackupLocation, opts: OpenLocationO
     const path = isAbsolute(enc.keyFile) ? enc.keyFile : resolve(baseDir, enc.keyFile);
     keySource = async () => {
       try {
-        return { keyFile: await readFile(path) };
+        return { keyFile: await readFileCapped(path, MAX_KEY_FILE_BYTES, 'the file') };
       } catch (err) {
-        throw new CredentialsError(`location ${name}: cannot read spec.encryption.keyFile ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+        throw new CredentialsError(`location ${name}: cannot read spec.encryption.keyFile ${path}: ${(err as Error).message}`, {
           location: name,
         });
       }

@@ -32,6 +32,9 @@ function s3Code(err: unknown): string | undefined {
 
 const MISSING = new Set(['NoSuchKey', 'NotFound', 'NoSuchObject']);
 
+/** S3 error codes that mean the credentials or their permissions, not the object. */
+const DENIED = new Set(['AccessDenied', 'AllAccessDisabled', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'RequestTimeTooSkewed', 'ExpiredToken', 'InvalidToken']);
+
 export class S3ObjectStore implements ObjectStore {
   readonly description: string;
   private readonly client: Client;
@@ -77,6 +80,17 @@ export class S3ObjectStore implements ObjectStore {
     if (code && MISSING.has(code)) throw new NotFoundError(`object ${key} not found in ${this.description}`, { location: this.opts.location, key });
     if (code === 'NoSuchBucket') {
       throw new NotFoundError(`location ${this.opts.location}: bucket ${this.bucket} does not exist at ${this.description}; create it first`, { location: this.opts.location, key });
+    }
+    if (code && DENIED.has(code)) {
+      const fix =
+        code === 'AccessDenied' || code === 'AllAccessDisabled'
+          ? `grant the access key s3:GetObject, s3:PutObject, s3:DeleteObject, s3:ListBucket and s3:ListBucketMultipartUploads/s3:AbortMultipartUpload on ${this.bucket}/${this.prefix}*`
+          : `check the access key and secret in the environment variables spec.s3.credentials names (and the clock, for ${code})`;
+      throw new StorageError('storage.access-denied', `location ${this.opts.location}: ${action} ${key} was refused by ${this.description} (${code}): ${fix}`, {
+        location: this.opts.location,
+        key,
+        cause: err,
+      });
     }
     const message = err instanceof Error ? err.message : String(err);
     throw new StorageError('storage.io', `location ${this.opts.location}: ${action} ${key} failed (${code ?? 'error'}): ${message}`, {
@@ -168,6 +182,30 @@ export class S3ObjectStore implements ObjectStore {
       if (code === 'PreconditionFailed' || (code && MISSING.has(code))) return false;
       this.wrap(err, key, 'writing');
     }
+  }
+
+  /** Aborts multipart uploads under the location's prefix initiated before `before` (S3 ListMultipartUploads + Abort). */
+  async cleanLeftovers(before: Date, keep: (key: string) => boolean = () => false): Promise<string[]> {
+    const removed: string[] = [];
+    let keyMarker = '';
+    let uploadIdMarker = '';
+    try {
+      for (;;) {
+        const page = await this.client.listIncompleteUploadsQuery(this.bucket, this.prefix, keyMarker, uploadIdMarker, '');
+        for (const u of page.uploads) {
+          if (!u.key.startsWith(this.prefix) || !(u.initiated instanceof Date) || u.initiated.getTime() >= before.getTime()) continue;
+          if (keep(u.key.slice(this.prefix.length))) continue;
+          await this.client.abortMultipartUpload(this.bucket, u.key, u.uploadId);
+          removed.push(`multipart upload of ${u.key.slice(this.prefix.length)} started ${u.initiated.toISOString()}`);
+        }
+        if (!page.isTruncated) break;
+        keyMarker = page.nextKeyMarker;
+        uploadIdMarker = page.nextUploadIdMarker;
+      }
+    } catch (err) {
+      this.wrap(err, this.prefix || '(bucket root)', 'cleaning unfinished uploads under');
+    }
+    return removed;
   }
 
   putIfAbsent(key: string, body: Buffer): Promise<boolean> {

@@ -8,11 +8,20 @@ import type { KeySource } from './crypto.ts';
 import { BackupWriter } from './writer.ts';
 import { listInventory } from './inventory.ts';
 import { fetchResources, type FetchedResources, type FetchOptions } from './fetch.ts';
-import { verifyBackup, type VerifyResult } from './verify.ts';
-import { acquireLock, type HeldLock } from './locks.ts';
-import { gzipJsonBytes, jsonBytes, parseJsonLines, readAll, readGzipJson, readJson } from './json-io.ts';
-import { CredentialsError, IncompleteBackupError, NotFoundError, StorageError } from './errors.ts';
+import { verifyBackup, type VerifyProblem, type VerifyResult } from './verify.ts';
+import { artifactKey, decryptStream, manifestMacMatches, seal, unseal, unwrapDataKey } from './crypto.ts';
+import { pipeline } from 'node:stream/promises';
+import { acquireLock, lockStaleReason, type HeldLock } from './locks.ts';
+import { gunzipJson, gzipJsonBytes, jsonBytes, parseJsonLines, readAll, readJson } from './json-io.ts';
+import { CredentialsError, IncompleteBackupError, IntegrityError, NotFoundError, StorageError } from './errors.ts';
 import { checkName } from './names.ts';
+
+/**
+ * How old a temporary file or unfinished upload must be before it counts as a killed run's: a
+ * live write touches its temporary file as it streams, and a multipart upload sends a part at
+ * least every 64 MiB; no live run leaves either untouched this long.
+ */
+export const LEFTOVER_AGE_MS = 6 * 3_600_000;
 
 export class BackupStore {
   constructor(
@@ -65,26 +74,99 @@ export class BackupStore {
     }
   }
 
+  /**
+   * The manifest of a backup about to be read, checked: it sits where it says it belongs, and in
+   * an encrypted location it is encrypted and authenticated with the location's key (a
+   * downgraded or edited manifest is refused). Returns the unwrapped data key too.
+   */
+  async openBackup(name: string): Promise<{ manifest: BackupManifest; dataKey?: Buffer }> {
+    const manifest = await this.readManifest(name);
+    const problem = this.placementProblem(name, manifest);
+    if (problem) throw new IntegrityError('manifest.json', problem, { location: this.name, key: layout.manifest(name) });
+    const dataKey = await this.authenticate(name, manifest);
+    return { manifest, dataKey };
+  }
+
+  /** Why the manifest found at backups/<name>/ does not belong there, or undefined. */
+  private placementProblem(name: string, manifest: BackupManifest): string | undefined {
+    const where = `backups/${name}/manifest.json in location ${this.name}`;
+    if (manifest.name !== name) {
+      return `${where} names backup ${manifest.name}: a manifest moved or swapped between backups; refusing to use it (restore ${manifest.name} by its own name if it still exists)`;
+    }
+    if (manifest.location !== this.name) {
+      return `${where} says it was written to location ${manifest.location}: a manifest copied between locations; refusing to use it`;
+    }
+    return undefined;
+  }
+
+  /** In an encrypted location: the data key, after checking the manifest is encrypted and unedited. */
+  private async authenticate(name: string, manifest: BackupManifest): Promise<Buffer | undefined> {
+    const key = layout.manifest(name);
+    if (!manifest.encryption) {
+      if (!this.keySource) return undefined;
+      throw new IntegrityError(
+        'manifest.json',
+        `backup ${name} in location ${this.name} is not encrypted, but the location encrypts every backup: cairn never writes a plaintext backup there, so it was placed or altered by someone else (a downgrade); refusing it`,
+        { location: this.name, key },
+      );
+    }
+    const dataKey = await unwrapDataKey(await this.requireKey()(), manifest.encryption, `backup ${name}`);
+    if (!manifestMacMatches(dataKey, manifest)) {
+      throw new IntegrityError(
+        'manifest.json',
+        `backup ${name}: manifest.json in location ${this.name} fails authentication${manifest.encryption.mac ? '' : ' (it has no MAC)'}: it was edited after the backup was written; refusing it`,
+        { location: this.name, key },
+      );
+    }
+    return dataKey;
+  }
+
+  /** The bytes of a small artifact (index, log), decrypted when the backup is encrypted. */
+  private async readArtifact(name: string, manifest: BackupManifest, dataKey: Buffer | undefined, which: 'index' | 'log'): Promise<Buffer> {
+    const encrypted = manifest.encryption !== undefined;
+    const key = which === 'index' ? layout.index(name, encrypted) : layout.log(name, encrypted);
+    const file = manifest.artifacts[which].file;
+    const stream = await this.objects.get(key);
+    if (!manifest.encryption || !dataKey) return readAll(stream, key);
+    const out: Buffer[] = [];
+    await pipeline(stream, decryptStream(artifactKey(dataKey, file), manifest.encryption, file), async function* (src) {
+      for await (const c of src) out.push(c as Buffer);
+    });
+    return Buffer.concat(out);
+  }
+
   async readIndex(name: string): Promise<IndexEntry[]> {
     checkName('backup', name);
-    return readGzipJson<IndexEntry[]>(this.objects, layout.index(name));
+    const { manifest, dataKey } = await this.openBackup(name);
+    const key = layout.index(name, manifest.encryption !== undefined);
+    return gunzipJson<IndexEntry[]>(await this.readArtifact(name, manifest, dataKey, 'index'), key);
   }
 
   async readLog(name: string): Promise<object[]> {
     checkName('backup', name);
-    const key = layout.log(name);
-    return parseJsonLines(await readAll(await this.objects.get(key)), key);
+    const { manifest, dataKey } = await this.openBackup(name);
+    return parseJsonLines(await this.readArtifact(name, manifest, dataKey, 'log'), layout.log(name, manifest.encryption !== undefined));
   }
 
   /** Downloads, verifies (before decrypting) and decrypts the archive of a Completed backup. */
   async fetchResources(name: string, opts?: FetchOptions): Promise<FetchedResources> {
-    const manifest = await this.readManifest(name);
-    return fetchResources(this.objects, this.name, manifest, this.requireKey(), opts);
+    const { manifest, dataKey } = await this.openBackup(name);
+    return fetchResources(this.objects, this.name, manifest, dataKey, opts);
   }
 
   async verify(name: string): Promise<VerifyResult> {
     const manifest = await this.readManifest(name);
-    return verifyBackup(this.objects, manifest, this.keySource);
+    const found: VerifyProblem[] = [];
+    const placement = this.placementProblem(name, manifest);
+    if (placement) found.push({ artifact: 'manifest.json', message: placement });
+    let dataKey: Buffer | undefined;
+    try {
+      dataKey = await this.authenticate(name, manifest);
+    } catch (err) {
+      if (!(err instanceof IntegrityError)) throw err; // a wrong or missing key is not a verdict on the backup
+      found.push({ artifact: 'manifest.json', message: err.message });
+    }
+    return verifyBackup(this.objects, manifest, dataKey, found);
   }
 
   async markExpiry(name: string, mark: ExpiryMark): Promise<void> {
@@ -126,24 +208,47 @@ export class BackupStore {
     await this.objects.deleteMany(keys);
   }
 
+  /**
+   * Removes leftovers of killed runs (temporary files, unfinished multipart uploads) older than
+   * `olderThanMs`, logging each; never a live run's, which keeps touching its own.
+   */
+  async cleanLeftovers(olderThanMs: number = LEFTOVER_AGE_MS): Promise<string[]> {
+    // A backup whose policy holds a live lock is being written: its uploads are left alone however old.
+    const inventory = await this.listInventory();
+    const live = inventory.locks.filter((l) => lockStaleReason(l, Date.now()) === undefined).map((l) => l.policy);
+    const keep = (key: string) => {
+      const b = layout.parseBackupKey(key);
+      return b !== undefined && live.some((p) => b.backup.startsWith(`${p}-`));
+    };
+    const removed = await this.objects.cleanLeftovers(new Date(Date.now() - olderThanMs), keep);
+    for (const what of removed) this.logger.warn({ location: this.name, leftover: what }, 'removed a leftover of a killed run');
+    return removed;
+  }
+
   /** Guards one in-flight backup per policy; LockHeldError names the holder and expiry. */
   acquireLock(policy: string, holder: string, ttlMs: number): Promise<HeldLock> {
     return acquireLock(this.objects, this.name, policy, holder, ttlMs, this.logger);
   }
 
+  /** Stores a restore's result; sealed with the location's key when it encrypts (diffs hold Secret data). */
   async writeRestoreResult(name: string, result: unknown): Promise<void> {
     checkName('restore', name);
-    await this.objects.put(layout.restoreResult(name), gzipJsonBytes(result));
+    const body = gzipJsonBytes(result);
+    await this.objects.put(layout.restoreResult(name), this.keySource ? await seal(await this.keySource(), body) : body);
   }
 
   /** The stored result, or undefined when the restore has none. */
   async readRestoreResult<T = unknown>(name: string): Promise<T | undefined> {
     checkName('restore', name);
+    const key = layout.restoreResult(name);
+    let bytes: Buffer;
     try {
-      return await readGzipJson<T>(this.objects, layout.restoreResult(name));
+      bytes = await readAll(await this.objects.get(key), key);
     } catch (err) {
       if (err instanceof NotFoundError) return undefined;
       throw err;
     }
+    if (this.keySource) bytes = await unseal(await this.keySource(), bytes, `${key} in location ${this.name}`);
+    return gunzipJson<T>(bytes, key);
   }
 }

@@ -1,3 +1,4 @@
+import type { LockOwner } from './lock-owner.ts';
 // Shapes stored in a BackupLocation (DESIGN §3). Metadata is plain JSON, never encrypted,
 // so listings and plans work without the key; it never holds a credential.
 
@@ -25,6 +26,12 @@ export interface EncryptionHeader {
   keyId: string;
   /** Random per-backup nonce prefix; chunk IVs are derived from it and the chunk index. */
   noncePrefix: string;
+  /**
+   * HMAC-SHA256 of the whole manifest, keyed from the data key (crypto.manifestMac): the record
+   * that the backup is encrypted, and every other field, cannot be edited without the key.
+   * Absent on a sealed object's header.
+   */
+  mac?: string;
 }
 
 export interface BackupManifest {
@@ -79,7 +86,16 @@ export interface LockInfo {
   policy: string;
   holder: string;
   acquiredAt: string;
+  /** The lease's end: the last heartbeat plus the lease length. */
   expires: string;
+  /** Who holds it (host, pid, pid start, boot, engine id), to prove a holder dead. */
+  owner?: LockOwner;
+  /** The holder's last renewal. */
+  heartbeat?: string;
+  /** A heartbeat older than this (ms) marks the lock stale, whatever `expires` says. */
+  staleAfterMs?: number;
+  /** Set by listings, never stored: why the owner is provably not running (lock-owner.ownerGone). */
+  ownerGone?: string;
 }
 
 export interface InventoryBackup {

@@ -1,18 +1,19 @@
 // `cairn backups verify`: re-read and re-hash every artifact and every item in the archive
-// against index.json.gz, and name every mismatch.
+// against index.json.gz, and name every mismatch. Memory is bounded: the index is streamed row
+// by row beside the archive, whose entries come in the same order (backup/archive.ts writes the
+// row as it archives the item).
 import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
-import { Writable, type Readable, type Transform } from 'node:stream';
+import { PassThrough, Writable, type Readable, type Transform } from 'node:stream';
 import tar from 'tar-stream';
 import type { ObjectStore } from './object-store.ts';
 import type { ArtifactDigest, BackupManifest, IndexEntry } from './types.ts';
-import { layout } from './layout.ts';
+import { archiveEntryProblem, layout } from './layout.ts';
 import { unsupportedFormat } from './format.ts';
-import { DigestStream, sha256Hex } from './digest.ts';
-import { decryptStream, unwrapDataKey, type KeySource } from './crypto.ts';
-import { readAll } from './json-io.ts';
-import { gunzipSync } from 'node:zlib';
+import { DigestStream } from './digest.ts';
+import { artifactKey, decryptStream } from './crypto.ts';
+import { jsonArrayRows } from './json-rows.ts';
 
 export interface VerifyProblem {
   /** Artifact file name, or the item's path inside the archive. */
@@ -30,6 +31,9 @@ export interface VerifyResult {
   itemsChecked: number;
 }
 
+/** Past this many item problems the rest are summarised in one line. */
+const MAX_ITEM_PROBLEMS = 100;
+
 function compare(d: ArtifactDigest, actual: { sha256: string; size: number }, problems: VerifyProblem[]): boolean {
   if (actual.sha256 === d.sha256 && actual.size === d.size) return true;
   problems.push({
@@ -41,86 +45,128 @@ function compare(d: ArtifactDigest, actual: { sha256: string; size: number }, pr
   return false;
 }
 
-/** Hashes every regular file in a tar.gz stream: path → digest. */
-async function hashArchive(source: Readable, stages: Transform[]): Promise<Map<string, { sha256: string; size: number }>> {
-  const extract = tar.extract();
-  const items = new Map<string, { sha256: string; size: number }>();
-  const feeding = pipeline([source, ...stages, createGunzip(), extract]);
-  const reading = (async () => {
-    for await (const entry of extract) {
-      const h = createHash('sha256');
-      let size = 0;
-      for await (const c of entry) {
-        h.update(c as Buffer);
-        size += (c as Buffer).length;
-      }
-      if (entry.header.type === 'file') items.set(entry.header.name, { sha256: h.digest('hex'), size });
-    }
-  })();
-  const [fed, read] = await Promise.allSettled([feeding, reading]);
-  if (fed.status === 'rejected') throw fed.reason;
-  if (read.status === 'rejected') throw read.reason;
-  return items;
+/** The stored bytes of `key` through digest → (decrypt) → gunzip, as a readable; `done` settles when all of it was read. */
+async function open(store: ObjectStore, key: string, digest: DigestStream, decrypt: Transform | undefined): Promise<{ out: PassThrough; done: Promise<void> }> {
+  const out = new PassThrough();
+  const stages: (Readable | Transform | PassThrough)[] = [await store.get(key), digest, ...(decrypt ? [decrypt] : []), createGunzip(), out];
+  const done = pipeline(stages as [Readable, ...Transform[]]);
+  done.catch(() => undefined); // reported through `out` and awaited by the caller
+  return { out, done };
+}
+
+/** Hashes the stored bytes of an artifact alone (when a pass through its content stopped early). */
+async function hashStored(store: ObjectStore, key: string): Promise<{ sha256: string; size: number }> {
+  const digest = new DigestStream();
+  await pipeline(await store.get(key), digest, new Writable({ write: (_c, _e, done) => done() }));
+  return digest.result();
 }
 
 export async function verifyBackup(
   store: ObjectStore,
   manifest: BackupManifest,
-  keySource: (() => Promise<KeySource>) | undefined,
+  /** The backup's data key when it is encrypted (unwrapped and its manifest authenticated by the caller). */
+  dataKey: Buffer | undefined,
+  /** Problems the caller already found (placement, downgrade, manifest authentication). */
+  found: VerifyProblem[] = [],
 ): Promise<VerifyResult> {
   const { name, artifacts } = manifest;
-  const problems: VerifyProblem[] = [];
+  const problems: VerifyProblem[] = [...found];
   const format = unsupportedFormat(manifest);
-  if (format) return { name, ok: false, problems: [{ artifact: 'manifest.json', message: format }], itemsChecked: 0 };
-
-  // Small artifacts: index and log.
-  let index: IndexEntry[] | undefined;
-  const indexBytes = await readAll(await store.get(layout.index(name))).catch((err: Error) => {
-    problems.push({ artifact: artifacts.index.file, message: `${artifacts.index.file}: ${err.message}` });
-    return undefined;
-  });
-  if (indexBytes && compare(artifacts.index, { sha256: sha256Hex(indexBytes), size: indexBytes.length }, problems)) {
-    index = JSON.parse(gunzipSync(indexBytes).toString('utf8')) as IndexEntry[];
+  if (format) return { name, ok: false, problems: [...problems, { artifact: 'manifest.json', message: format }], itemsChecked: 0 };
+  const enc = manifest.encryption;
+  const encrypted = enc !== undefined;
+  if (enc && !dataKey) {
+    problems.push({ artifact: artifacts.resources.file, message: 'the backup is encrypted and no key was given, so the items cannot be decrypted' });
   }
-  const logBytes = await readAll(await store.get(layout.log(name))).catch((err: Error) => {
-    problems.push({ artifact: artifacts.log.file, message: `${artifacts.log.file}: ${err.message}` });
-    return undefined;
-  });
-  if (logBytes) compare(artifacts.log, { sha256: sha256Hex(logBytes), size: logBytes.length }, problems);
+  const decrypt = (file: string, key: Buffer | undefined) => (enc && key ? decryptStream(key, enc, file) : undefined);
+  const canRead = !enc || dataKey !== undefined;
 
-  // The archive: outer hash and every item in one pass.
-  const resKey = layout.resources(name, manifest.encryption !== undefined);
-  const digest = new DigestStream();
-  const stages: Transform[] = [digest];
-  let items: Map<string, { sha256: string; size: number }> | undefined;
-  try {
-    if (manifest.encryption) {
-      if (!keySource) throw new Error('the location has no encryption configured, so the items cannot be decrypted');
-      const dataKey = await unwrapDataKey(await keySource(), manifest.encryption, `backup ${name}`);
-      stages.push(decryptStream(dataKey, manifest.encryption, artifacts.resources.file));
-    }
-    items = await hashArchive(await store.get(resKey), stages);
-  } catch (err) {
-    problems.push({ artifact: artifacts.resources.file, message: `${artifacts.resources.file}: cannot read the items: ${(err as Error).message}` });
-  }
-  if (digest.writableFinished) compare(artifacts.resources, digest.result(), problems);
-  else {
-    // The item pass stopped early: hash the stored bytes on their own to say whether they changed.
-    const again = new DigestStream();
-    await pipeline(await store.get(resKey), again, new Writable({ write: (_c, _e, done) => done() }));
-    compare(artifacts.resources, again.result(), problems);
-  }
+  // The log: its bytes against the manifest (its content is checked by its encryption).
+  const logKey = layout.log(name, encrypted);
+  await hashStored(store, logKey).then(
+    (d) => compare(artifacts.log, d, problems),
+    (err: Error) => problems.push({ artifact: artifacts.log.file, message: `${artifacts.log.file}: ${err.message}` }),
+  );
 
-  if (items && index) {
-    for (const entry of index) {
-      const got = items.get(entry.path);
-      if (!got) problems.push({ artifact: entry.path, message: `${entry.path}: listed in ${artifacts.index.file} but missing from the archive` });
-      else if (got.sha256 !== entry.sha256 || got.size !== entry.size) {
-        problems.push({ artifact: entry.path, message: `${entry.path}: content does not match ${artifacts.index.file}`, expected: entry.sha256, actual: got.sha256 });
+  // The index and the archive, read side by side.
+  const indexKey = layout.index(name, encrypted);
+  const resKey = layout.resources(name, encrypted);
+  const indexDigest = new DigestStream();
+  const resDigest = new DigestStream();
+  let itemsChecked = 0;
+  let itemProblems = 0;
+  const itemProblem = (p: VerifyProblem) => {
+    if (++itemProblems <= MAX_ITEM_PROBLEMS) problems.push(p);
+  };
+  let indexDone: Promise<void> | undefined;
+  let resDone: Promise<void> | undefined;
+  const opened: PassThrough[] = [];
+  if (canRead) {
+    try {
+      const index = await open(store, indexKey, indexDigest, decrypt(artifacts.index.file, dataKey && artifactKey(dataKey, artifacts.index.file)));
+      opened.push(index.out);
+      indexDone = index.done;
+      const rows = jsonArrayRows<IndexEntry>(index.out, artifacts.index.file)[Symbol.asyncIterator]();
+      const archive = await open(store, resKey, resDigest, decrypt(artifacts.resources.file, dataKey));
+      opened.push(archive.out);
+      resDone = archive.done;
+      const extract = tar.extract();
+      const extracting = pipeline(archive.out, extract);
+      extracting.catch(() => undefined);
+      for await (const entry of extract) {
+        const path = entry.header.name;
+        const bad = archiveEntryProblem(entry.header.type, path);
+        const h = createHash('sha256');
+        let size = 0;
+        for await (const c of entry) {
+          h.update(c as Buffer);
+          size += (c as Buffer).length;
+        }
+        if (bad) {
+          itemProblem({ artifact: path, message: `${artifacts.resources.file}: ${bad}` });
+          continue;
+        }
+        const next = await rows.next();
+        if (next.done) {
+          itemProblem({ artifact: path, message: `${path}: in the archive but not in ${artifacts.index.file}` });
+          continue;
+        }
+        const row = next.value;
+        itemsChecked++;
+        const sha256 = h.digest('hex');
+        if (row.path !== path) {
+          itemProblem({ artifact: path, message: `${path}: the archive holds it where ${artifacts.index.file} lists ${row.path}` });
+        } else if (row.sha256 !== sha256 || row.size !== size) {
+          itemProblem({ artifact: path, message: `${path}: content does not match ${artifacts.index.file}`, expected: row.sha256, actual: sha256 });
+        }
       }
-      items.delete(entry.path);
+      await extracting;
+      for (let next = await rows.next(); !next.done; next = await rows.next()) {
+        itemProblem({ artifact: next.value.path, message: `${next.value.path}: listed in ${artifacts.index.file} but missing from the archive` });
+      }
+      await Promise.all([indexDone, resDone]);
+    } catch (err) {
+      problems.push({ artifact: artifacts.resources.file, message: `cannot read the items: ${(err as Error).message}` });
+      // Stop reading what is left of the stored objects (file handles, S3 connections).
+      for (const out of opened) out.destroy();
     }
-    for (const path of items.keys()) problems.push({ artifact: path, message: `${path}: in the archive but not in ${artifacts.index.file}` });
+    if (itemProblems > MAX_ITEM_PROBLEMS) {
+      problems.push({ artifact: artifacts.resources.file, message: `… and ${itemProblems - MAX_ITEM_PROBLEMS} more item problem(s)` });
+    }
   }
-  return { name, ok: problems.length === 0, problems, itemsChecked: index?.length ?? 0 };
+
+  // The stored bytes of index and archive against the manifest (re-hashed alone when the item pass stopped early).
+  for (const [d, key, digest] of [
+    [artifacts.index, indexKey, indexDigest],
+    [artifacts.resources, resKey, resDigest],
+  ] as const) {
+    if (digest.writableFinished) compare(d, digest.result(), problems);
+    else {
+      await hashStored(store, key).then(
+        (got) => compare(d, got, problems),
+        (err: Error) => problems.push({ artifact: d.file, message: `${d.file}: ${err.message}` }),
+      );
+    }
+  }
+  return { name, ok: problems.length === 0, problems, itemsChecked };
 }

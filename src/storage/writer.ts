@@ -1,6 +1,6 @@
 // Writing one backup: resources → index → log → manifest, the manifest last (DESIGN §1, §3).
 // Until manifest.json exists the backup is an incomplete upload and is never restored.
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../log.ts';
 import type { ObjectStore } from './object-store.ts';
@@ -8,7 +8,7 @@ import type { ArtifactDigest, BackupManifest, EncryptionHeader, IndexEntry } fro
 import { ARTIFACTS, FORMAT_VERSION, layout } from './layout.ts';
 import { ensureMarker } from './marker.ts';
 import { DigestStream, sha256Hex } from './digest.ts';
-import { encryptStream, newDataKey, type KeySource } from './crypto.ts';
+import { artifactKey, encryptStream, manifestMac, newDataKey, type KeySource } from './crypto.ts';
 import { gzipJsonBytes, gzipJsonLines, jsonBytes } from './json-io.ts';
 import { StorageError } from './errors.ts';
 
@@ -19,6 +19,7 @@ export class BackupWriter {
   private index?: ArtifactDigest;
   private log?: ArtifactDigest;
   private encryption?: EncryptionHeader;
+  private keyReady?: Promise<{ dataKey: Buffer; header: EncryptionHeader }>;
   private readonly written = new Set<string>();
   private committed = false;
 
@@ -34,12 +35,7 @@ export class BackupWriter {
   /** Streams the tar.gz to storage (encrypting when the location says so); digest of the bytes as stored. */
   async writeResources(src: Readable): Promise<ArtifactDigest> {
     const encrypted = this.keySource !== undefined;
-    let encrypt: NodeJS.ReadWriteStream | undefined;
-    if (this.keySource) {
-      const { dataKey, header } = await newDataKey(await this.keySource());
-      this.encryption = header;
-      encrypt = encryptStream(dataKey, header);
-    }
+    const encrypt = await this.encrypter(ARTIFACTS.resourcesEncrypted);
     const digest = await this.putStream(layout.resources(this.name, encrypted), encrypt ? [src, encrypt] : [src]);
     this.resources = { file: encrypted ? ARTIFACTS.resourcesEncrypted : ARTIFACTS.resources, ...digest };
     this.logger.debug({ backup: this.name, artifact: this.resources.file, size: this.resources.size }, 'resources written');
@@ -51,8 +47,43 @@ export class BackupWriter {
    * storage as it comes, so a backup never holds a whole index.
    */
   async writeIndexStream(src: Readable): Promise<ArtifactDigest> {
-    this.index = { file: ARTIFACTS.index, ...(await this.putStream(layout.index(this.name), [src])) };
+    const encrypt = await this.encrypter(ARTIFACTS.indexEncrypted);
+    const file = encrypt ? ARTIFACTS.indexEncrypted : ARTIFACTS.index;
+    this.index = { file, ...(await this.putStream(layout.index(this.name, encrypt !== undefined), encrypt ? [src, encrypt] : [src])) };
     return this.index;
+  }
+
+  /**
+   * The backup's data key, made once (one scrypt) however many artifacts ask for it at once;
+   * undefined when the location does not encrypt.
+   */
+  private dataKey(): Promise<{ dataKey: Buffer; header: EncryptionHeader }> | undefined {
+    const source = this.keySource;
+    if (!source) return undefined;
+    return (this.keyReady ??= (async () => {
+      const made = await newDataKey(await source());
+      this.encryption = made.header;
+      return made;
+    })());
+  }
+
+  /** The encrypting stage for one artifact (the archive uses the data key, others a derived key). */
+  private async encrypter(file: string): Promise<NodeJS.ReadWriteStream | undefined> {
+    const made = await this.dataKey();
+    if (!made) return undefined;
+    const key = file === ARTIFACTS.resourcesEncrypted ? made.dataKey : artifactKey(made.dataKey, file);
+    return encryptStream(key, made.header);
+  }
+
+  /** Gzipped bytes as stored: encrypted with the artifact's key when the location encrypts. */
+  private async sealArtifact(file: string, body: Buffer): Promise<Buffer> {
+    const made = await this.dataKey();
+    if (!made) return body;
+    const out: Buffer[] = [];
+    await pipeline(Readable.from([body]), encryptStream(artifactKey(made.dataKey, file), made.header), async function* (src) {
+      for await (const c of src) out.push(c as Buffer);
+    });
+    return Buffer.concat(out);
   }
 
   /** Pipes `stages` into an upload of `key`; digest of the bytes as stored. */
@@ -76,12 +107,16 @@ export class BackupWriter {
   }
 
   async writeIndex(entries: IndexEntry[]): Promise<ArtifactDigest> {
-    this.index = await this.putSmall(layout.index(this.name), ARTIFACTS.index, gzipJsonBytes(entries));
+    const encrypted = this.keySource !== undefined;
+    const file = encrypted ? ARTIFACTS.indexEncrypted : ARTIFACTS.index;
+    this.index = await this.putSmall(layout.index(this.name, encrypted), file, await this.sealArtifact(file, gzipJsonBytes(entries)));
     return this.index;
   }
 
   async writeLog(lines: object[]): Promise<ArtifactDigest> {
-    this.log = await this.putSmall(layout.log(this.name), ARTIFACTS.log, gzipJsonLines(lines));
+    const encrypted = this.keySource !== undefined;
+    const file = encrypted ? ARTIFACTS.logEncrypted : ARTIFACTS.log;
+    this.log = await this.putSmall(layout.log(this.name, encrypted), file, await this.sealArtifact(file, gzipJsonLines(lines)));
     return this.log;
   }
 
@@ -106,8 +141,10 @@ export class BackupWriter {
       formatVersion: FORMAT_VERSION,
       ...input,
       artifacts: { resources: this.resources!, index: this.index!, log: this.log! },
-      ...(this.encryption ? { encryption: this.encryption } : {}),
+      ...(this.encryption ? { encryption: { ...this.encryption } } : {}),
     };
+    const made = await this.dataKey();
+    if (made && manifest.encryption) manifest.encryption.mac = manifestMac(made.dataKey, manifest);
     // The marker first: once a backup exists here, a listing without the marker means another storage.
     await ensureMarker(this.store, this.location);
     await this.store.put(layout.manifest(this.name), jsonBytes(manifest));

@@ -20,7 +20,7 @@ import {
   openLocation,
   type BackupManifest,
 } from '../../src/storage/index.ts';
-import { CHUNK_SIZE } from '../../src/storage/crypto.ts';
+import { CHUNK_SIZE, isSealed, manifestMac, unwrapDataKey } from '../../src/storage/crypto.ts';
 import { readAll } from '../../src/storage/json-io.ts';
 import { makeArchive, manifestInput, providers, randomStream, sampleItems, type ProviderCase } from './fixtures.ts';
 
@@ -41,10 +41,15 @@ async function rewrite(store: BackupStore, key: string, edit: (b: Buffer) => Buf
   return next;
 }
 
-/** Makes the manifest record `bytes` as the archive, so only the decryption can notice tampering. */
-async function recordArchive(store: BackupStore, manifest: BackupManifest, bytes: Buffer): Promise<void> {
+/**
+ * Makes the manifest record `bytes` as the archive and re-authenticates it with the key (as
+ * only a holder of the key could), so only the decryption can notice tampering.
+ */
+async function recordArchive(store: BackupStore, manifest: BackupManifest, bytes: Buffer, passphrase: string): Promise<void> {
   manifest.artifacts.resources.sha256 = createHash('sha256').update(bytes).digest('hex');
   manifest.artifacts.resources.size = bytes.length;
+  const dataKey = await unwrapDataKey({ passphrase }, manifest.encryption!, manifest.name);
+  manifest.encryption!.mac = manifestMac(dataKey, manifest);
   await store.objects.put(layout.manifest(manifest.name), Buffer.from(JSON.stringify(manifest)));
 }
 
@@ -63,7 +68,8 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
 
       const inv = await store.listInventory();
       expect(inv.backups.map((b) => [b.name, b.incomplete, b.manifest?.phase])).toEqual([['kcm-20261121060000', false, 'Completed']]);
-      expect(inv.backups[0].files).toEqual([manifest.artifacts.resources.file, 'index.json.gz', 'log.jsonl.gz', 'manifest.json'].sort());
+      const suffix = encrypted ? '.enc' : '';
+      expect(inv.backups[0].files).toEqual([manifest.artifacts.resources.file, `index.json.gz${suffix}`, `log.jsonl.gz${suffix}`, 'manifest.json'].sort());
 
       const fetched = await store.fetchResources('kcm-20261121060000');
       expect((await readFile(fetched.path)).equals(archive)).toBe(true);
@@ -80,18 +86,18 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
   it('streams a 50 MiB archive through multipart upload, encrypted, and back', async () => {
     const { store } = await open({ encrypted: true });
     const src = randomStream(50 * 1024 * 1024);
-    const w = store.beginBackup('big-1');
+    const w = store.beginBackup('kcm-big-1');
     const digest = await w.writeResources(src.stream);
     const plainSha = src.sha256();
     // 50 chunks, each with a 16-byte tag.
     expect(digest.size).toBe(50 * 1024 * 1024 + 50 * 16);
-    const stored = await store.objects.stat(layout.resources('big-1', true));
+    const stored = await store.objects.stat(layout.resources('kcm-big-1', true));
     expect(stored?.size).toBe(digest.size);
     await w.writeIndex([]);
     await w.writeLog([]);
-    await w.commit(manifestInput('big-1'));
+    await w.commit(manifestInput('kcm-big-1'));
 
-    const fetched = await store.fetchResources('big-1');
+    const fetched = await store.fetchResources('kcm-big-1');
     const hash = createHash('sha256');
     for await (const c of (await import('node:fs')).createReadStream(fetched.path)) hash.update(c as Buffer);
     expect(hash.digest('hex')).toBe(plainSha);
@@ -199,7 +205,7 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
   });
 
   it('detects truncated ciphertext, at a chunk boundary and mid-chunk', async () => {
-    const { store } = await open({ encrypted: true });
+    const { store, env } = await open({ encrypted: true });
     // Incompressible content, so the ciphertext spans more than one chunk.
     const items = sampleItems(1).map((i) => ({ ...i, body: { blob: randomBytes(1_200_000).toString('base64') } }));
     const { manifest } = await writeBackup(store, 'kcm-trunc', items);
@@ -210,7 +216,7 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
     for (const cut of [record, original.length - 7]) {
       const truncated = original.subarray(0, cut);
       await store.objects.put(key, truncated);
-      await recordArchive(store, manifest, truncated);
+      await recordArchive(store, manifest, truncated, env.CAIRN_TEST_PASSPHRASE!);
       const err = await store.fetchResources('kcm-trunc').catch((e: unknown) => e);
       expect(err).toBeInstanceOf(IntegrityError);
       expect((err as Error).message).toMatch(/resources\.tar\.gz\.enc failed authentication/);
@@ -218,7 +224,7 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
   });
 
   it('detects reordered chunks', async () => {
-    const { store } = await open({ encrypted: true });
+    const { store, env } = await open({ encrypted: true });
     // A three-chunk ciphertext from a 2.5 MiB payload.
     const big = store.beginBackup('kcm-order2');
     await big.writeResources(randomStream(2.5 * CHUNK_SIZE).stream);
@@ -230,7 +236,7 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
     const r = CHUNK_SIZE + 16;
     const swapped = Buffer.concat([ct.subarray(r, 2 * r), ct.subarray(0, r), ct.subarray(2 * r)]);
     await store.objects.put(key, swapped);
-    await recordArchive(store, m2, swapped);
+    await recordArchive(store, m2, swapped, env.CAIRN_TEST_PASSPHRASE!);
     const err = await store.fetchResources('kcm-order2').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IntegrityError);
     expect((err as Error).message).toMatch(/chunk 0/);
@@ -276,9 +282,10 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
     for await (const obj of store.objects.list('')) {
       if (obj.key.endsWith('.enc')) continue;
       const raw = await readAll(await store.objects.get(obj.key));
+      if (isSealed(raw)) continue; // the restore result, encrypted
       stored.push(obj.key.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8'));
     }
-    expect(stored.length).toBe(7); // marker, index, log, manifest, expiry, lock, restore result (the archive is ciphertext)
+    expect(stored.length).toBe(4); // marker, manifest, expiry, lock (archive, index, log and restore result are ciphertext)
     await lock.release();
     await store.deleteBackup('kcm-secret');
 

@@ -1,7 +1,10 @@
-// One reconcile tick (DESIGN §1), read top to bottom as its six steps:
-//   sync → load → observe → plan → execute → report
-// Each step is a method named for what it does; the pure parts (computePlan, buildStatus,
-// commitMessage) take data and return data.
+// One reconcile tick (ARCHITECTURE.md), read top to bottom as its steps, each taking the value
+// the step before returned and returning its own; no step reaches back:
+//   pull → load → observe → plan → execute → record → commit
+// pull, load, observe, execute and commit do I/O; plan and record are pure (computePlan,
+// buildStatus, commitMessage). The engine's memory between ticks (the inventory cache, the
+// status as last committed, restore results already read, the loaded repository) only saves
+// I/O: each is what the next tick would read again.
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parse } from 'yaml';
@@ -9,7 +12,7 @@ import { loadRepository } from '../api/loader.ts';
 import type { PolicyRepository } from '../api/types.ts';
 import { openPolicyRepo, type PolicyRepo } from '../git/index.ts';
 import { computePlan } from '../plan/plan.ts';
-import type { Plan, RemovedPolicy } from '../plan/types.ts';
+import type { Plan } from '../plan/types.ts';
 import type { RestoreResult } from '../restore/types.ts';
 import type { Inventory } from '../storage/types.ts';
 import type { EngineConfig } from './config.ts';
@@ -22,7 +25,7 @@ import { buildStatus, removedPolicies, type StatusDoc } from './status.ts';
 import { readStatusDir, type StatusFiles } from './status-files.ts';
 import { StatusRenderMemo } from './render-memo.ts';
 import { ShardMap } from '../ha/shards.ts';
-import { locationsWithBackups, observe } from './observe.ts';
+import { locationsWithBackups, observe, type Observed } from './observe.ts';
 
 export interface TickResult {
   revision: string;
@@ -57,6 +60,27 @@ export interface EngineSnapshot {
 }
 
 export { observe, type Observed } from './observe.ts';
+
+/** What pull returns: the remote head, and R, the newest commit that changed desired state. */
+interface Pulled {
+  revision: string;
+  sourceRevision: string;
+}
+
+/** What load returns: the desired objects at R, and the status files as last committed. */
+interface Loaded {
+  repo: PolicyRepository;
+  previous: StatusFiles;
+}
+
+/** What record returns: the files to commit and the message, or `steady` when nothing changes. */
+interface Recorded {
+  steady: boolean;
+  acted: ActionResult[];
+  files: Record<string, string | null>;
+  rendered: Map<string, string | null>;
+  message?: ReturnType<typeof commitMessage>;
+}
 
 /** Unpushed actions kept for the next commit, at most (a remote refusing pushes for days). */
 const MAX_CARRIED_ACTIONS = 10_000;
@@ -96,27 +120,25 @@ export class Engine {
    */
   async tick(opts: { signal?: AbortSignal; term?: AbortSignal } = {}): Promise<TickResult> {
     const started = Date.now();
-    const { revision, sourceRevision } = await this.sync();
-    // Other shards commit their status files too: re-read status when the head moved under us.
-    if (this.config.shard && revision !== this.knownHead) this.status = undefined;
-    this.knownHead = revision;
-    const repo = await this.load(sourceRevision);
-    const previous = await this.previousStatus();
-    const { inventories, unobserved } = await observe(repo, this.connections, this.cache, this.config, locationsWithBackups(previous.docs.values()));
-    this.lastUnobserved = unobserved;
-    const plan = this.plan(repo, sourceRevision, inventories);
-    let results = await this.execute(plan, repo, sourceRevision, opts.signal);
+    const pulled = await this.pull();
+    const loaded = await this.load(pulled);
+    const observed = await this.observe(loaded);
+    const plan = this.plan(loaded.repo, pulled.sourceRevision, observed.inventories, loaded.previous.docs);
+    let results = await this.execute(plan, loaded.repo, pulled.sourceRevision, opts.signal);
+    const { revision, sourceRevision } = pulled;
+    const { unobserved } = observed;
     if (opts.term?.aborted) {
       results = results.filter((r) => r.outcome !== 'Skipped');
       if (results.length === 0) return { revision, sourceRevision, plan, results, changedFiles: [], unobserved, durationMs: Date.now() - started };
     }
-    const report = await this.report(repo, plan, results, sourceRevision);
+    const record = this.record(loaded, observed, plan, results, sourceRevision);
+    const committed = await this.commit(record, loaded.previous);
     this.ticks++;
-    return { revision, sourceRevision, plan, results, ...report, unobserved, durationMs: Date.now() - started };
+    return { revision, sourceRevision, plan, results, ...committed, unobserved, durationMs: Date.now() - started };
   }
 
-  /** sync: fetch the policy repository; R is the newest commit that changed desired state. */
-  private async sync(): Promise<{ revision: string; sourceRevision: string }> {
+  /** pull: fetch the policy repository; R is the newest commit that changed desired state. */
+  private async pull(): Promise<Pulled> {
     if (!this.git) {
       await mkdir(dirname(this.config.workdir), { recursive: true });
       this.git = await openPolicyRepo({
@@ -133,23 +155,57 @@ export class Engine {
     return { revision, sourceRevision };
   }
 
-  /** load: parse and validate every manifest at R; unchanged R reuses the last load. */
-  private async load(sourceRevision: string): Promise<PolicyRepository> {
-    if (this.loaded?.sourceRevision === sourceRevision) return this.loaded.repo;
-    const repo = await loadRepository(this.git!.dir);
-    this.loaded = { sourceRevision, repo };
-    for (const e of repo.errors) this.config.logger.warn({ file: e.file, line: e.line, col: e.col, path: e.path }, e.message);
-    return repo;
+  /**
+   * load: parse and validate every manifest at R (an unchanged R reuses the last load), and the
+   * status files at the remote head: what the last commit recorded, the input to removed-policy
+   * detection and to the next record. Read from the clone once, then kept as committed (cairn is
+   * their only writer); under sharding other shards commit too, so a moved head re-reads them.
+   */
+  private async load(pulled: Pulled): Promise<Loaded> {
+    if (this.config.shard && pulled.revision !== this.knownHead) this.status = undefined;
+    this.knownHead = pulled.revision;
+    if (this.loaded?.sourceRevision !== pulled.sourceRevision) {
+      const repo = await loadRepository(this.git!.dir);
+      this.loaded = { sourceRevision: pulled.sourceRevision, repo };
+      for (const e of repo.errors) this.config.logger.warn({ file: e.file, line: e.line, col: e.col, path: e.path }, e.message);
+    }
+    this.status ??= await readStatusDir(this.git!.dir);
+    return { repo: this.loaded.repo, previous: this.status };
+  }
+
+  /**
+   * observe: each location's inventory (cached), and the results of restores that ran and are not
+   * known yet, read from the location that holds them (the restore ran where its backup was found).
+   */
+  private async observe(loaded: Loaded): Promise<Observed & { restoreResults: ReadonlyMap<string, RestoreResult> }> {
+    const { repo, previous } = loaded;
+    const observed = await observe(repo, this.connections, this.cache, this.config, locationsWithBackups(previous.docs.values()));
+    this.lastUnobserved = observed.unobserved;
+    for (const req of repo.restores) {
+      if (this.restoreResults.has(req.metadata.name)) continue;
+      const loc = repo.locations.find((l) => observed.inventories[l.metadata.name]?.restores.includes(req.metadata.name));
+      if (!loc) continue;
+      const store = await this.connections.location(loc);
+      try {
+        const result = await store.readRestoreResult<RestoreResult>(req.metadata.name);
+        if (result) this.restoreResults.set(req.metadata.name, result);
+      } catch (err) {
+        // Not swallowed: the restore's status stays as it was, and the reason is logged with its code.
+        this.config.logger.warn({ restore: req.metadata.name, location: loc.metadata.name, code: (err as { code?: string }).code ?? 'storage.read', err: (err as Error).message }, 'cannot read the restore result; its status waits');
+      }
+    }
+    return { ...observed, restoreResults: this.restoreResults };
   }
 
   /** plan: the pure diff of desired state and inventory. */
-  private plan(repo: PolicyRepository, revision: string, inventories: Record<string, Inventory>, now: Date = this.config.now()): Plan {
+  private plan(repo: PolicyRepository, revision: string, inventories: Record<string, Inventory>, previous: ReadonlyMap<string, StatusDoc<unknown>>, now: Date = this.config.now()): Plan {
     const plan = computePlan({
       repo,
       revision,
       inventories,
       now,
-      removedPolicies: this.removedPolicies(repo),
+      // A policy whose file is gone is known from the status the last commit recorded for it.
+      removedPolicies: removedPolicies(repo, previous),
       options: {
         ...(this.config.maxDeletionsPerTick !== undefined ? { maxDeletionsPerTick: this.config.maxDeletionsPerTick } : {}),
         allowMassDeletion: this.config.allowMassDeletion,
@@ -165,20 +221,24 @@ export class Engine {
     return executePlan(plan, { config: this.config, repo, revision, connections: this.connections, cache: this.cache, ...(signal ? { signal } : {}) });
   }
 
-  /** report: render status files, commit what changed (one commit per tick), push. */
-  private async report(repo: PolicyRepository, plan: Plan, results: ActionResult[], sourceRevision: string): Promise<{ commit?: string; changedFiles: string[] }> {
-    const previous = await this.previousStatus();
-    await this.refreshRestoreResults(repo);
+  /**
+   * record: the status files and the commit message for this tick (pure but for the render memo,
+   * which only saves work). Carried actions of an earlier failed push are recorded again.
+   */
+  private record(loaded: Loaded, observed: Observed & { restoreResults: ReadonlyMap<string, RestoreResult> }, plan: Plan, results: ActionResult[], sourceRevision: string): Recorded {
+    const { repo, previous } = loaded;
     const acted = [...this.unpushed, ...results];
     // The steady tick: same inputs as a report that changed nothing, so nothing changes now either.
     const steady = this.steadyKey(plan, acted, sourceRevision);
-    if (steady !== undefined && steady === this.lastSteady) return { changedFiles: [] };
+    if (steady !== undefined && steady === this.lastSteady) return { steady: true, acted, files: {}, rendered: new Map() };
     this.lastSteady = undefined;
     const inventories: Record<string, Inventory> = {};
     for (const loc of repo.locations) {
-      const inv = this.cache.peek(loc.metadata.name);
+      const inv = this.cache.peek(loc.metadata.name) ?? observed.inventories[loc.metadata.name];
       if (inv) inventories[loc.metadata.name] = inv;
     }
+    // Results of restores that ran this tick come with their action; the rest were observed.
+    for (const r of results) if (r.restore && r.action.type === 'restore') this.restoreResults.set(r.action.restore, r.restore);
     const input = { repo, plan, inventories, results, previous: previous.docs, restoreResults: this.restoreResults, sourceRevision, now: this.config.now() };
     const rendered = buildStatus(input, this.renderMemo.render);
     const shard = this.config.shard ? new ShardMap(repo, this.config.shard) : undefined;
@@ -188,12 +248,18 @@ export class Engine {
       if (text === null) this.renderMemo.forget(path);
       if (text === null ? previous.texts.has(path) : previous.texts.get(path) !== text) files[path] = text;
     }
-    const changedFiles = Object.keys(files).sort();
-    if (changedFiles.length === 0 && acted.length === 0) {
+    if (Object.keys(files).length === 0 && acted.length === 0) {
       this.lastSteady = steady;
-      return { changedFiles };
+      return { steady: true, acted, files, rendered };
     }
-    const message = commitMessage(acted, repo.errors, sourceRevision);
+    return { steady: false, acted, files, rendered, message: commitMessage(acted, repo.errors, sourceRevision) };
+  }
+
+  /** commit: one commit per tick that changed something, pushed; the status kept as committed. */
+  private async commit(recorded: Recorded, previous: StatusFiles): Promise<{ commit?: string; changedFiles: string[] }> {
+    const { acted, files, rendered, message } = recorded;
+    const changedFiles = Object.keys(files).sort();
+    if (recorded.steady || !message) return { changedFiles: recorded.steady ? [] : changedFiles };
     let commit: string | undefined;
     try {
       // An action is recorded even when no status file changed: its trailer is the audit trail.
@@ -239,31 +305,6 @@ export class Engine {
     return JSON.stringify([sourceRevision, this.cache.generation, this.restoreResults.size, { ...plan, now: undefined }]);
   }
 
-  /** Previous status: read from the clone once, then kept in memory (cairn is its only writer). */
-  private async previousStatus(): Promise<StatusFiles> {
-    this.status ??= await readStatusDir(this.git!.dir);
-    return this.status;
-  }
-
-  private removedPolicies(repo: PolicyRepository): Record<string, RemovedPolicy> {
-    return removedPolicies(repo, this.status?.docs ?? new Map());
-  }
-
-  /**
-   * Reads result.json.gz of restores that ran and whose result is not known yet, from the location
-   * that holds it: the restore ran where its backup was found, not necessarily the default location.
-   */
-  private async refreshRestoreResults(repo: PolicyRepository): Promise<void> {
-    for (const req of repo.restores) {
-      if (this.restoreResults.has(req.metadata.name)) continue;
-      const loc = repo.locations.find((l) => this.cache.peek(l.metadata.name)?.restores.includes(req.metadata.name));
-      if (!loc) continue;
-      const store = await this.connections.location(loc);
-      const result = await store.readRestoreResult<RestoreResult>(req.metadata.name).catch(() => undefined);
-      if (result) this.restoreResults.set(req.metadata.name, result);
-    }
-  }
-
   // ------------------------------------------------------------ read side (src/server)
 
   /** The state the last tick left, without I/O; undefined before the first tick loaded the repo. */
@@ -289,7 +330,7 @@ export class Engine {
   /** What the next tick would do at `now`, from the current state: the pure plan, no I/O. */
   previewPlan(now: Date = this.config.now()): Plan | undefined {
     const snap = this.snapshot();
-    return snap && this.plan(snap.repo, snap.sourceRevision, snap.inventories, now);
+    return snap && this.plan(snap.repo, snap.sourceRevision, snap.inventories, snap.status, now);
   }
 
   /** A backup's log (one object read from its location). */
@@ -301,7 +342,7 @@ export class Engine {
 
   /** For `cairn audit`. */
   async audit(filter: { policy?: string; restore?: string; limit?: number } = {}) {
-    if (!this.git) await this.sync();
+    if (!this.git) await this.pull();
     return this.git!.audit(filter);
   }
 }

@@ -94,7 +94,7 @@ export interface StatusInput {
   /** Previous status documents by path (parsed). */
   previous: Map<string, StatusDoc<unknown>>;
   /** Restore results known in storage, by restore name. */
-  restoreResults: Map<string, RestoreResult>;
+  restoreResults: ReadonlyMap<string, RestoreResult>;
   sourceRevision: string;
   now: Date;
 }
@@ -428,7 +428,7 @@ function dryRunChanges(r: RestoreResult): RestoreStatus['changes'] {
  * Policies present in the previous status but gone from the repository (and not merely invalid),
  * with the deletionPolicy their status remembered; the plan treats unknown orphans as Retain.
  */
-export function removedPolicies(repo: PolicyRepository, previous: Map<string, StatusDoc<unknown>>): Record<string, RemovedPolicy> {
+export function removedPolicies(repo: PolicyRepository, previous: ReadonlyMap<string, StatusDoc<unknown>>): Record<string, RemovedPolicy> {
   const out: Record<string, RemovedPolicy> = {};
   const present = new Set(repo.policies.map((p) => p.metadata.name));
   for (const f of repo.frozen) if (f.name) present.add(f.name);

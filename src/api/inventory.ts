@@ -39,6 +39,8 @@ export interface ObservedBackup {
   lastModified: string;
   /** manifest.json exists but cannot be read: neither restorable nor an upload to clean. */
   manifestError?: string;
+  /** expiry.json exists but cannot be read ("<code>: <message>"): the backup is left alone. */
+  expiryError?: string;
 }
 
 /** An in-flight backup guard (locks/<policy>.json). */
@@ -64,4 +66,6 @@ export interface ObservedInventory {
   locks: ObservedLock[];
   /** Names of restores whose result exists. */
   restores: string[];
+  /** Lock objects that exist but cannot be read ("<code>: <message>"). */
+  lockErrors?: { key: string; error: string }[];
 }

@@ -1,6 +1,7 @@
 // Runs a plan's actions: creates first, then the protective and destructive ones (ACTION_ORDER),
 // with a global concurrency limit. One action's failure never stops the others: each becomes an
 // ActionResult, and the inventory cache is updated with every write that succeeded.
+import { conditionReason, errorCode } from '../errors.ts';
 import { rfc3339Seconds } from '../schedule/naming.ts';
 import pLimit from 'p-limit';
 import type { PolicyRepository } from '../api/types.ts';
@@ -64,8 +65,9 @@ function failed(action: PlanAction, ctx: ExecuteContext, err: unknown): ActionRe
   // policy's backup right now: that is not a failure of this one, and the slot stays due.
   if (err instanceof StorageError && err.code === 'storage.lock-held') return skipped(action, ctx, `${err.message}; left for the next tick`);
   const message = err instanceof Error ? err.message : String(err);
-  ctx.config.logger.error({ action: actionObject(action), err: message }, 'action failed');
-  return { action, outcome: 'Failed', at: at(ctx), message };
+  const code = errorCode(err);
+  ctx.config.logger.error({ action: actionObject(action), code, err: message }, 'action failed');
+  return { action, outcome: 'Failed', at: at(ctx), message, code, reason: conditionReason(code) };
 }
 
 function skipped(action: PlanAction, ctx: ExecuteContext, message: string): ActionResult {

@@ -21,6 +21,9 @@ export interface ActionResult {
   /** RFC3339 of when the action finished (engine clock). */
   at: string;
   message?: string;
+  /** A failure's error code (src/errors.ts) and the condition reason it maps to. */
+  code?: string;
+  reason?: string;
   manifest?: BackupManifest;
   restore?: RestoreResult;
 }

@@ -3,6 +3,7 @@
 // Everything here must be a function of state, not of the tick's wall time, so a steady tick
 // renders byte-identical files and makes no commit. Times that appear are event times
 // (a backup's completion, a condition's transition), carried over while nothing changes.
+import { conditionReason } from '../errors.ts';
 import { DEFAULT_GRACE_PERIOD } from '../schedule/retention.ts';
 import { stringify } from 'yaml';
 import type { BackupPolicy, PolicyRepository, RestoreRequest, ValidationError } from '../api/types.ts';
@@ -226,9 +227,9 @@ function policyStatus(policy: BackupPolicy, backups: InventoryBackup[], input: S
   const conds: Omit<Condition, 'lastTransitionTime'>[] = [];
   if (blocked.length) {
     conds.push({ type: 'Ready', status: 'False', reason: 'Blocked', message: blocked.map((b) => b.message).join('; ') });
-    conds.push({ type: 'Stalled', status: 'True', reason: blocked[0].code, message: blocked[0].message });
+    conds.push({ type: 'Stalled', status: 'True', reason: conditionReason(blocked[0].code), message: blocked[0].message });
   } else if (failedNow.length) {
-    conds.push({ type: 'Ready', status: 'False', reason: 'BackupFailed', message: failedNow[0].message ?? 'the backup failed' });
+    conds.push({ type: 'Ready', status: 'False', reason: failedNow[0].reason ?? 'BackupFailed', message: failedNow[0].message ?? 'the backup failed' });
   } else if (!latest) {
     conds.push({ type: 'Ready', status: 'False', reason: policy.spec.suspend ? 'Suspended' : 'NoBackupYet', message: policy.spec.suspend ? 'suspended before any backup was taken' : 'no backup taken yet' });
   } else if (latest.phase === 'Completed') {
@@ -390,7 +391,7 @@ function restoreStatus(req: RestoreRequest, input: StatusInput): RestoreStatus |
     return {
       phase: 'FailedValidation',
       message: blocked.message,
-      conditions: withTransitions([{ type: 'Stalled', status: 'True', reason: blocked.code, message: blocked.message }], prev?.conditions, input.now),
+      conditions: withTransitions([{ type: 'Stalled', status: 'True', reason: conditionReason(blocked.code), message: blocked.message }], prev?.conditions, input.now),
     };
   }
   const waiting = input.plan.notes.find((n) => n.subject.restore === name);

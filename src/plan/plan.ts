@@ -79,6 +79,11 @@ export function computePlan(input: PlanInput): Plan {
         : `lock of ${lock.policy} held by ${lock.holder} expired at ${lock.expires}: ignored`,
     });
   }
+  for (const [location, inv] of Object.entries(inventories)) {
+    for (const { key: object, error } of inv.lockErrors ?? []) {
+      b.notes.push({ code: 'lock-unreadable', subject: { location }, message: `lock ${object} in ${location} cannot be read (${error}): taking that policy's lock will say whether it is held` });
+    }
+  }
   const all = allBackups(inventories);
   const index = indexBackups(all);
 
@@ -307,6 +312,11 @@ function applyDecision(b: Builder, x: Located, policy: string, d: RetentionDecis
   const mark = backup.expiry;
   if (d.wanted) {
     if (mark) b.actions.push({ type: 'unexpire', location, backup: backup.name, policy, reason: `wanted again: ${d.reason}` } satisfies UnexpireAction);
+    return;
+  }
+  if (backup.expiryError) {
+    // Unreadable is not absent: neither delete on a mark nobody can read nor overwrite it.
+    b.blocked.push({ code: 'expiry-unreadable', subject, message: `${backup.name} unwanted (${d.reason}) but its expiry mark cannot be read (${backup.expiryError}): left alone until it can` });
     return;
   }
   const restore = b.neededByRestore.get(key(location, backup.name));

@@ -142,6 +142,7 @@ export type NoteCode =
   | 'slot-failed' // the due slot / trigger was attempted and Failed: not retried automatically
   | 'in-progress' // live lock
   | 'stale-lock' // expired lock, ignored
+  | 'lock-unreadable' // a lock object exists but cannot be read
   | 'incomplete-attempt' // the slot's upload crashed; retried after clean-up
   | 'deferred' // a second due backup of the same policy waits for the next tick
   | 'last-completed' // kept only because it is the last Completed backup of its policy
@@ -160,7 +161,8 @@ export type BlockedCode =
   | 'location-not-observed' // the policy's location has no inventory this tick
   | 'no-location' // the policy names no location and none is default
   | 'invalid-spec' // a schedule / duration / trigger the plan cannot use
-  | 'restore-unresolvable'; // e.g. the backup to restore is Failed
+  | 'restore-unresolvable' // e.g. the backup to restore is Failed
+  | 'expiry-unreadable'; // an unwanted backup's expiry mark cannot be read: no expire or delete
 
 export interface PlanBlocked {
   code: BlockedCode;

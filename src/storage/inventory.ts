@@ -1,5 +1,6 @@
 // Listing a location's inventory: one paged listing per folder, then manifests and expiry
 // marks read with bounded concurrency. Never needs the encryption key.
+import { errorCode } from '../errors.ts';
 import pLimit from 'p-limit';
 import type { ObjectStore } from './object-store.ts';
 import type { BackupManifest, ExpiryMark, Inventory, InventoryBackup, LockInfo } from './types.ts';
@@ -40,9 +41,17 @@ export async function listInventory(store: ObjectStore, location: string): Promi
       limit(async (): Promise<InventoryBackup> => {
         const { files, lastModified } = byName.get(name)!;
         const hasManifest = files.includes(ARTIFACTS.manifest);
+        let expiryError: string | undefined;
         const [manifest, expiry] = await Promise.all([
           hasManifest ? readManifestSafely(store, name) : undefined,
-          files.includes(ARTIFACTS.expiry) ? readOptional<ExpiryMark>(store, layout.expiry(name)).catch(() => undefined) : undefined,
+          // An expiry mark that cannot be read is not "no mark": it is reported (the plan neither
+          // deletes nor re-marks the backup while it stands) with its code.
+          files.includes(ARTIFACTS.expiry)
+            ? readOptional<ExpiryMark>(store, layout.expiry(name)).catch((err: unknown) => {
+                expiryError = `${errorCode(err)}: ${(err as Error).message}`;
+                return undefined;
+              })
+            : undefined,
         ]);
         return {
           name,
@@ -50,6 +59,7 @@ export async function listInventory(store: ObjectStore, location: string): Promi
           ...(manifest?.error ? { manifestError: manifest.error } : {}),
           incomplete: !hasManifest || (manifest !== undefined && !manifest.manifest && !manifest.error),
           ...(expiry ? { expiry } : {}),
+          ...(expiryError ? { expiryError } : {}),
           lastModified: new Date(lastModified).toISOString(),
           files: files.sort(),
         };
@@ -59,7 +69,15 @@ export async function listInventory(store: ObjectStore, location: string): Promi
 
   const lockKeys: string[] = [];
   for await (const obj of store.list(LOCKS_DIR)) if (obj.key.endsWith('.json')) lockKeys.push(obj.key);
-  const locks = (await Promise.all(lockKeys.map((k) => limit(() => readOptional<LockInfo>(store, k).catch(() => undefined)))))
+  // A lock that cannot be read is reported, not read as "no lock" (taking a lock still goes
+  // through storage's conditional write, so this only keeps the plan honest).
+  const lockErrors: { key: string; error: string }[] = [];
+  const readLock = (k: string) =>
+    readOptional<LockInfo>(store, k).catch((err: unknown) => {
+      lockErrors.push({ key: k, error: `${errorCode(err)}: ${(err as Error).message}` });
+      return undefined;
+    });
+  const locks = (await Promise.all(lockKeys.map((k) => limit(() => readLock(k)))))
     .filter((l): l is LockInfo => l !== undefined)
     .map((l) => {
       // The plan is pure: it learns here that a holder on this host is provably gone.
@@ -73,7 +91,7 @@ export async function listInventory(store: ObjectStore, location: string): Promi
     if (name) restores.add(name);
   }
   const marked = await hasMarker(store);
-  return { location, listedAt, backups, locks, restores: [...restores].sort(), marked };
+  return { location, listedAt, backups, locks, restores: [...restores].sort(), marked, ...(lockErrors.length ? { lockErrors } : {}) };
 }
 
 /** A manifest that cannot be parsed is reported, not silently dropped or mistaken for Completed. */

@@ -111,6 +111,8 @@ export interface InventoryBackup {
   files: string[];
   /** manifest.json exists but cannot be read or parsed: neither restorable nor an incomplete upload to clean. */
   manifestError?: string;
+  /** expiry.json exists but cannot be read ("<code>: <message>"): reported, never read as absent. */
+  expiryError?: string;
 }
 
 export interface Inventory {
@@ -121,4 +123,6 @@ export interface Inventory {
   restores: string[];
   /** The location marker (storage/marker.ts) is present; absent on listings made before markers. */
   marked?: boolean;
+  /** Lock objects that exist but cannot be read ("<code>: <message>"): reported, never read as absent. */
+  lockErrors?: { key: string; error: string }[];
 }

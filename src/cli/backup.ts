@@ -11,6 +11,7 @@ import { clusterConnectOptions, connectCluster, type ClusterClient } from '../cl
 import { createLogger } from '../log.ts';
 import { scheduledBackupName } from '../schedule/naming.ts';
 import { openLocation } from '../storage/index.ts';
+import { payloadArtifact } from '../storage/manifest.ts';
 
 interface CreateOptions {
   policy: string;
@@ -63,7 +64,7 @@ async function createBackup(opts: CreateOptions): Promise<number> {
       phase: manifest.phase,
       location: manifest.location,
       items: manifest.totalItems,
-      bytes: manifest.artifacts.resources.size,
+      bytes: payloadArtifact(manifest).size,
       durationSeconds: Math.round((Date.now() - started) / 100) / 10,
       warnings: manifest.warnings,
       errors: manifest.errors,

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { loadRepository } from '../api/loader.ts';
 import { openLocation, type BackupStore, type IndexEntry, type InventoryBackup } from '../storage/index.ts';
 import { createLogger } from '../log.ts';
+import { payloadArtifact } from '../storage/manifest.ts';
 
 interface CommonOptions {
   location?: string;
@@ -65,7 +66,7 @@ function inventoryRows(backups: InventoryBackup[]): string[][] {
     phaseOf(b),
     b.manifest?.policy ?? '-',
     b.manifest ? String(b.manifest.totalItems) : '-',
-    humanSize(b.manifest?.artifacts.resources.size),
+    humanSize(b.manifest ? payloadArtifact(b.manifest).size : undefined),
     b.manifest?.startTimestamp ?? b.lastModified,
     b.expiry?.deleteAfter ?? '',
   ]);

@@ -2,10 +2,13 @@
 // with a global concurrency limit. One action's failure never stops the others: each becomes an
 // ActionResult, and the inventory cache is updated with every write that succeeded.
 import pLimit from 'p-limit';
-import type { PolicyRepository } from '../api/types.ts';
+import type { BackupPolicy, PolicyRepository } from '../api/types.ts';
 import { ACTION_ORDER, type Plan, type PlanAction } from '../plan/types.ts';
 import { runBackup } from '../backup/run.ts';
 import { runRestore } from '../restore/run.ts';
+import { runEtcdBackup } from '../backup/etcd.ts';
+import { closeMembers, connectMembers } from '../etcd/connect.ts';
+import type { BackupStore } from '../storage/index.ts';
 import type { EngineConfig } from './config.ts';
 import { Connections } from './connections.ts';
 import type { InventoryCache } from './inventory-cache.ts';
@@ -74,6 +77,7 @@ async function runAction(action: PlanAction, ctx: ExecuteContext): Promise<Actio
       const policy = ctx.repo.policies.find((p) => p.metadata.name === action.policy);
       if (!policy) throw new Error(`policy ${action.policy} is no longer in the repository`);
       const target = await store(ctx, action.location);
+      if (policy.spec.type === 'etcd') return await etcdBackup(action, policy, target, ctx);
       const cluster = await ctx.connections.cluster(ctx.repo, policy.spec.cluster);
       log.info({ backup: action.backupName, policy: action.policy }, 'backup started');
       const manifest = await runBackup({
@@ -144,5 +148,35 @@ async function runAction(action: PlanAction, ctx: ExecuteContext): Promise<Actio
       cache.removeBackup(action.location, action.backup);
       return { action, outcome: 'Cleaned', at: at(ctx) };
     }
+  }
+}
+
+/** A backup of a policy of type etcd: a snapshot of the Cluster's etcd (backup/etcd.ts). */
+async function etcdBackup(action: Extract<PlanAction, { type: 'backup' }>, policy: BackupPolicy, target: BackupStore, ctx: ExecuteContext): Promise<ActionResult> {
+  const { cache, config } = ctx;
+  const cluster = ctx.repo.clusters.find((c) => c.metadata.name === policy.spec.cluster);
+  if (!cluster?.spec.etcd) throw new Error(`Cluster "${policy.spec.cluster}" has no spec.etcd`);
+  const members = connectMembers(cluster.spec.etcd, config.env);
+  try {
+    config.logger.info({ backup: action.backupName, policy: action.policy }, 'etcd backup started');
+    const manifest = await runEtcdBackup({
+      members,
+      store: target,
+      name: action.backupName,
+      policy: action.policy,
+      location: action.location,
+      clusterName: cluster.metadata.name,
+      gitRevision: ctx.revision,
+      ...(action.scheduledTime ? { scheduledTime: action.scheduledTime } : {}),
+      ...(action.trigger ? { trigger: action.trigger } : {}),
+      lockHolder: config.holder,
+      logger: config.logger,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    cache.addBackup(action.location, manifest);
+    const message = manifest.errors[0] ?? manifest.warnings[0];
+    return { action, outcome: manifest.phase, at: at(ctx), manifest, ...(message ? { message } : {}) };
+  } finally {
+    closeMembers(members);
   }
 }

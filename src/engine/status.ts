@@ -11,6 +11,7 @@ import type { Inventory, InventoryBackup } from '../storage/types.ts';
 import type { RestoreResult } from '../restore/types.ts';
 import { restoreSpecHash } from '../restore/spec-hash.ts';
 import { actionPolicy, type ActionResult } from './results.ts';
+import { artifactList } from '../storage/manifest.ts';
 
 /** Most history rows kept per policy; deleted backups are dropped first. */
 export const HISTORY_LIMIT = 50;
@@ -294,7 +295,7 @@ function buildHistory(backups: InventoryBackup[], previous: BackupHistoryEntry[]
     .filter((b) => b.manifest)
     .map((b): BackupHistoryEntry => {
       const m = b.manifest!;
-      const bytes = m.artifacts.resources.size + m.artifacts.index.size + m.artifacts.log.size;
+      const bytes = artifactList(m).reduce((n, a) => n + a.size, 0);
       return {
         name: m.name,
         ...(m.scheduledTime ? { scheduledTime: m.scheduledTime } : {}),

@@ -9,6 +9,7 @@ export type StorageErrorCode =
   | 'storage.config'
   | 'storage.incomplete'
   | 'storage.invalid-name'
+  | 'storage.wrong-type'
   | 'storage.io';
 
 export class StorageError extends Error {

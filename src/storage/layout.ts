@@ -6,6 +6,8 @@ export const FORMAT_VERSION = 1;
 export const ARTIFACTS = {
   resources: 'resources.tar.gz',
   resourcesEncrypted: 'resources.tar.gz.enc',
+  etcd: 'etcd.db.gz',
+  etcdEncrypted: 'etcd.db.gz.enc',
   index: 'index.json.gz',
   log: 'log.jsonl.gz',
   manifest: 'manifest.json',
@@ -20,6 +22,7 @@ export const layout = {
   backupDir: (name: string) => `${BACKUPS_DIR}${name}/`,
   resources: (name: string, encrypted: boolean) =>
     `${BACKUPS_DIR}${name}/${encrypted ? ARTIFACTS.resourcesEncrypted : ARTIFACTS.resources}`,
+  etcd: (name: string, encrypted: boolean) => `${BACKUPS_DIR}${name}/${encrypted ? ARTIFACTS.etcdEncrypted : ARTIFACTS.etcd}`,
   index: (name: string) => `${BACKUPS_DIR}${name}/${ARTIFACTS.index}`,
   log: (name: string) => `${BACKUPS_DIR}${name}/${ARTIFACTS.log}`,
   manifest: (name: string) => `${BACKUPS_DIR}${name}/${ARTIFACTS.manifest}`,

@@ -13,6 +13,7 @@ import { acquireLock, type HeldLock } from './locks.ts';
 import { gzipJsonBytes, jsonBytes, parseJsonLines, readAll, readGzipJson, readJson } from './json-io.ts';
 import { CredentialsError, IncompleteBackupError, NotFoundError, StorageError } from './errors.ts';
 import { checkName } from './names.ts';
+import { isEtcdBackup } from './manifest.ts';
 
 export class BackupStore {
   constructor(
@@ -79,6 +80,17 @@ export class BackupStore {
   /** Downloads, verifies (before decrypting) and decrypts the archive of a Completed backup. */
   async fetchResources(name: string, opts?: FetchOptions): Promise<FetchedResources> {
     const manifest = await this.readManifest(name);
+    if (isEtcdBackup(manifest)) {
+      throw new StorageError('storage.wrong-type', `backup ${name} is an etcd snapshot, not API objects: restore it with \`cairn etcd restore ${name}\` on each etcd member`, { location: this.name });
+    }
+    return fetchResources(this.objects, this.name, manifest, this.requireKey(), opts);
+  }
+
+  /** Downloads, verifies (before decrypting) and decrypts the etcd.db.gz of an etcd backup. */
+  async fetchEtcdSnapshot(manifest: BackupManifest, opts?: FetchOptions): Promise<FetchedResources> {
+    if (!isEtcdBackup(manifest)) {
+      throw new StorageError('storage.wrong-type', `backup ${manifest.name} holds API objects, not an etcd snapshot: restore it with \`cairn restore\``, { location: this.name });
+    }
     return fetchResources(this.objects, this.name, manifest, this.requireKey(), opts);
   }
 

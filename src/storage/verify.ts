@@ -12,6 +12,9 @@ import { DigestStream, sha256Hex } from './digest.ts';
 import { decryptStream, unwrapDataKey, type KeySource } from './crypto.ts';
 import { readAll } from './json-io.ts';
 import { gunzipSync } from 'node:zlib';
+import { isEtcdBackup, resourceArtifacts } from './manifest.ts';
+import { EtcdHashCheck } from '../etcd/snapshot-hash.ts';
+import type { EtcdArtifacts } from './types.ts';
 
 export interface VerifyProblem {
   /** Artifact file name, or the item's path inside the archive. */
@@ -67,7 +70,9 @@ export async function verifyBackup(
   manifest: BackupManifest,
   keySource: (() => Promise<KeySource>) | undefined,
 ): Promise<VerifyResult> {
-  const { name, artifacts } = manifest;
+  if (isEtcdBackup(manifest)) return verifyEtcdBackup(store, manifest, keySource);
+  const artifacts = resourceArtifacts(manifest)!;
+  const { name } = manifest;
   const problems: VerifyProblem[] = [];
 
   // Small artifacts: index and log.
@@ -120,4 +125,57 @@ export async function verifyBackup(
     for (const path of items.keys()) problems.push({ artifact: path, message: `${path}: in the archive but not in ${artifacts.index.file}` });
   }
   return { name, ok: problems.length === 0, problems, itemsChecked: index?.length ?? 0 };
+}
+
+async function verifyLog(store: ObjectStore, manifest: BackupManifest, log: ArtifactDigest, problems: VerifyProblem[]): Promise<void> {
+  const bytes = await readAll(await store.get(layout.log(manifest.name))).catch((err: Error) => {
+    problems.push({ artifact: log.file, message: `${log.file}: ${err.message}` });
+    return undefined;
+  });
+  if (bytes) compare(log, { sha256: sha256Hex(bytes), size: bytes.length }, problems);
+}
+
+/**
+ * An etcd backup: cairn's sha256 of the stored etcd.db.gz[.enc], then (decrypted, gunzipped)
+ * etcd's own sha256 appended to the snapshot, and that it is the one recorded when it was taken.
+ */
+async function verifyEtcdBackup(
+  store: ObjectStore,
+  manifest: BackupManifest & { artifacts: EtcdArtifacts },
+  keySource: (() => Promise<KeySource>) | undefined,
+): Promise<VerifyResult> {
+  const { name, artifacts } = manifest;
+  const problems: VerifyProblem[] = [];
+  await verifyLog(store, manifest, artifacts.log, problems);
+  const key = layout.etcd(name, manifest.encryption !== undefined);
+  const digest = new DigestStream();
+  const check = new EtcdHashCheck(artifacts.etcd.file);
+  const stages: Transform[] = [digest];
+  try {
+    if (manifest.encryption) {
+      if (!keySource) throw new Error('the location has no encryption configured, so the snapshot cannot be decrypted');
+      const dataKey = await unwrapDataKey(await keySource(), manifest.encryption, `backup ${name}`);
+      stages.push(decryptStream(dataKey, manifest.encryption, artifacts.etcd.file));
+    }
+    // A Failed backup holds no snapshot (manifest.etcd absent): only cairn's own digest applies.
+    const etcdStages = manifest.etcd ? [createGunzip(), check] : [];
+    await pipeline([await store.get(key), ...stages, ...etcdStages, new Writable({ write: (_c, _e, done) => done() })]);
+  } catch (err) {
+    problems.push({ artifact: artifacts.etcd.file, message: `${artifacts.etcd.file}: ${(err as Error).message}` });
+  }
+  if (!digest.writableFinished) {
+    const again = new DigestStream();
+    await pipeline(await store.get(key), again, new Writable({ write: (_c, _e, done) => done() }));
+    compare(artifacts.etcd, again.result(), problems);
+  } else compare(artifacts.etcd, digest.result(), problems);
+  const got = check.result();
+  if (got && manifest.etcd && (got.sha256 !== manifest.etcd.etcdSha256 || got.size !== manifest.etcd.snapshotSize)) {
+    problems.push({
+      artifact: artifacts.etcd.file,
+      message: `${artifacts.etcd.file}: the snapshot inside is not the one taken (etcd sha256 ${got.sha256}, ${got.size} bytes; recorded ${manifest.etcd.etcdSha256}, ${manifest.etcd.snapshotSize} bytes)`,
+      expected: manifest.etcd.etcdSha256,
+      actual: got.sha256,
+    });
+  }
+  return { name, ok: problems.length === 0, problems, itemsChecked: 0 };
 }

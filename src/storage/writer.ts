@@ -15,6 +15,7 @@ export type ManifestInput = Omit<BackupManifest, 'artifacts' | 'encryption' | 'f
 
 export class BackupWriter {
   private resources?: ArtifactDigest;
+  private etcd?: ArtifactDigest;
   private index?: ArtifactDigest;
   private log?: ArtifactDigest;
   private encryption?: EncryptionHeader;
@@ -33,16 +34,27 @@ export class BackupWriter {
   /** Streams the tar.gz to storage (encrypting when the location says so); digest of the bytes as stored. */
   async writeResources(src: Readable): Promise<ArtifactDigest> {
     const encrypted = this.keySource !== undefined;
-    let encrypt: NodeJS.ReadWriteStream | undefined;
-    if (this.keySource) {
-      const { dataKey, header } = await newDataKey(await this.keySource());
-      this.encryption = header;
-      encrypt = encryptStream(dataKey, header);
-    }
-    const digest = await this.putStream(layout.resources(this.name, encrypted), encrypt ? [src, encrypt] : [src]);
+    const digest = await this.putStream(layout.resources(this.name, encrypted), await this.encrypting(src));
     this.resources = { file: encrypted ? ARTIFACTS.resourcesEncrypted : ARTIFACTS.resources, ...digest };
     this.logger.debug({ backup: this.name, artifact: this.resources.file, size: this.resources.size }, 'resources written');
     return this.resources;
+  }
+
+  /** Streams a gzipped etcd snapshot to storage as etcd.db.gz[.enc]; digest of the bytes as stored. */
+  async writeEtcd(src: Readable): Promise<ArtifactDigest> {
+    const encrypted = this.keySource !== undefined;
+    const digest = await this.putStream(layout.etcd(this.name, encrypted), await this.encrypting(src));
+    this.etcd = { file: encrypted ? ARTIFACTS.etcdEncrypted : ARTIFACTS.etcd, ...digest };
+    this.logger.debug({ backup: this.name, artifact: this.etcd.file, size: this.etcd.size }, 'etcd snapshot written');
+    return this.etcd;
+  }
+
+  /** `src`, followed by the encryption stage when the location encrypts (one data key per backup). */
+  private async encrypting(src: Readable): Promise<[Readable, ...NodeJS.ReadWriteStream[]]> {
+    if (!this.keySource) return [src];
+    const { dataKey, header } = await newDataKey(await this.keySource());
+    this.encryption = header;
+    return [src, encryptStream(dataKey, header)];
   }
 
   /**
@@ -92,7 +104,8 @@ export class BackupWriter {
 
   /** Writes manifest.json — the moment the backup starts to exist. */
   async commit(input: ManifestInput): Promise<BackupManifest> {
-    const missing = (['resources', 'index', 'log'] as const).filter((a) => !this[a]);
+    const etcd = input.type === 'etcd';
+    const missing = (etcd ? (['etcd', 'log'] as const) : (['resources', 'index', 'log'] as const)).filter((a) => !this[a]);
     if (missing.length > 0) {
       throw new StorageError('storage.incomplete', `backup ${this.name}: cannot write the manifest before ${missing.join(', ')} (write every artifact first)`, {
         location: this.location,
@@ -104,7 +117,7 @@ export class BackupWriter {
     const manifest: BackupManifest = {
       formatVersion: FORMAT_VERSION,
       ...input,
-      artifacts: { resources: this.resources!, index: this.index!, log: this.log! },
+      artifacts: etcd ? { etcd: this.etcd!, log: this.log! } : { resources: this.resources!, index: this.index!, log: this.log! },
       ...(this.encryption ? { encryption: this.encryption } : {}),
     };
     await this.store.put(layout.manifest(this.name), jsonBytes(manifest));

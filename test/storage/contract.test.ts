@@ -22,6 +22,7 @@ import {
 } from '../../src/storage/index.ts';
 import { CHUNK_SIZE } from '../../src/storage/crypto.ts';
 import { readAll } from '../../src/storage/json-io.ts';
+import { payloadArtifact } from '../../src/storage/manifest.ts';
 import { makeArchive, manifestInput, providers, randomStream, sampleItems, type ProviderCase } from './fixtures.ts';
 
 /** Writes one complete backup from sample items; returns its archive and manifest. */
@@ -43,8 +44,8 @@ async function rewrite(store: BackupStore, key: string, edit: (b: Buffer) => Buf
 
 /** Makes the manifest record `bytes` as the archive, so only the decryption can notice tampering. */
 async function recordArchive(store: BackupStore, manifest: BackupManifest, bytes: Buffer): Promise<void> {
-  manifest.artifacts.resources.sha256 = createHash('sha256').update(bytes).digest('hex');
-  manifest.artifacts.resources.size = bytes.length;
+  payloadArtifact(manifest).sha256 = createHash('sha256').update(bytes).digest('hex');
+  payloadArtifact(manifest).size = bytes.length;
   await store.objects.put(layout.manifest(manifest.name), Buffer.from(JSON.stringify(manifest)));
 }
 
@@ -58,12 +59,12 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
     for (const encrypted of [false, true]) {
       const { store } = await open({ encrypted });
       const { archive, index, manifest } = await writeBackup(store, 'kcm-20261121060000');
-      expect(manifest.artifacts.resources.file).toBe(encrypted ? 'resources.tar.gz.enc' : 'resources.tar.gz');
+      expect(payloadArtifact(manifest).file).toBe(encrypted ? 'resources.tar.gz.enc' : 'resources.tar.gz');
       expect(manifest.encryption !== undefined).toBe(encrypted);
 
       const inv = await store.listInventory();
       expect(inv.backups.map((b) => [b.name, b.incomplete, b.manifest?.phase])).toEqual([['kcm-20261121060000', false, 'Completed']]);
-      expect(inv.backups[0].files).toEqual([manifest.artifacts.resources.file, 'index.json.gz', 'log.jsonl.gz', 'manifest.json'].sort());
+      expect(inv.backups[0].files).toEqual([payloadArtifact(manifest).file, 'index.json.gz', 'log.jsonl.gz', 'manifest.json'].sort());
 
       const fetched = await store.fetchResources('kcm-20261121060000');
       expect((await readFile(fetched.path)).equals(archive)).toBe(true);
@@ -152,7 +153,7 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
     for (const encrypted of [false, true]) {
       const { store } = await open({ encrypted });
       const { manifest } = await writeBackup(store, 'kcm-flip');
-      const file = manifest.artifacts.resources.file;
+      const file = payloadArtifact(manifest).file;
       await rewrite(store, layout.resources('kcm-flip', encrypted), (b) => {
         b[Math.floor(b.length / 2)] ^= 0x01;
         return b;
@@ -160,7 +161,7 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
       const v = await store.verify('kcm-flip');
       expect(v.ok).toBe(false);
       expect(v.problems).toContainEqual(
-        expect.objectContaining({ artifact: file, expected: manifest.artifacts.resources.sha256, message: expect.stringContaining('sha256') }),
+        expect.objectContaining({ artifact: file, expected: payloadArtifact(manifest).sha256, message: expect.stringContaining('sha256') }),
       );
       const err = await store.fetchResources('kcm-flip').catch((e: unknown) => e);
       expect(err).toBeInstanceOf(IntegrityError);

@@ -47,9 +47,11 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 function describeError(err: unknown): string {
-  const m = (err as Error).message ?? String(err);
-  // grpc messages repeat themselves; the first line says it.
-  return m.split('\n')[0];
+  const m = ((err as Error).message ?? String(err)).split('\n')[0];
+  // gRPC wraps the socket error in its own words; the socket error is what a reader needs.
+  const socket = /Last error: (?:Error: )?(.*?)(?:\. Resolution note:.*)?$/.exec(m)?.[1];
+  if (socket) return `unreachable (${socket})`;
+  return m.replace(/^\d+ [A-Z_]+: /, '');
 }
 
 function label(m: MemberReport): string {
@@ -86,7 +88,11 @@ export async function checkHealth(members: EtcdMemberClient[]): Promise<HealthRe
 /** The judgement, from what the members answered. Pure. */
 export function evaluateHealth(reports: MemberReport[], list: IMember[] | undefined): HealthReport {
   const names = new Map((list ?? []).map((m) => [hexId(m.ID)!, m.name]));
-  for (const r of reports) if (r.id) r.name = names.get(r.id) || r.name;
+  for (const r of reports) {
+    if (r.id) r.name = names.get(r.id) || r.name;
+    // A member that did not answer is named by the member list, through its client URLs.
+    else r.name = list?.find((m) => m.clientURLs.some((u) => u.replace(/\/$/, '') === r.endpoint))?.name || r.name;
+  }
   const problems: string[] = [];
   const warnings: string[] = [];
   const alarms: string[] = [];
@@ -106,26 +112,29 @@ export function evaluateHealth(reports: MemberReport[], list: IMember[] | undefi
   const healthy: MemberReport[] = [];
   for (const r of up) {
     const errs = r.status!.errors ?? [];
-    const memberAlarms = errs.filter((e) => /alarm:/.test(e));
-    for (const a of memberAlarms) {
-      const kind = /alarm:\s*(\w+)/.exec(a)?.[1] ?? a;
-      const on = /memberID:\s*(\d+)/.exec(a)?.[1];
-      const text = `${kind} on ${on ? (names.get(hexId(on)!) ?? hexId(on)) : label(r)}`;
+    // Alarms are cluster-wide (every member reports all of them): "memberID:<id> alarm:NOSPACE".
+    for (const e of errs.filter((x) => /alarm:/.test(x))) {
+      const kind = /alarm:\s*(\w+)/.exec(e)?.[1] ?? e;
+      const on = /memberID:\s*(\d+)/.exec(e)?.[1];
+      const id = on ? hexId(on) : r.id;
+      const who = reports.find((x) => x.id === id);
+      const text = `${kind} alarm raised on ${who ? label(who) : (names.get(id ?? '') ?? id)}${kind === 'NOSPACE' ? ' (the database exceeded its quota: compact, defragment and disarm it)' : ''}`;
       if (!alarms.includes(text)) alarms.push(text);
     }
-    if (errs.length > 0) problems.push(`${label(r)}: ${errs.join('; ')}`);
+    const other = errs.filter((x) => !/alarm:/.test(x));
+    if (other.length > 0) problems.push(`${label(r)}: ${other.join('; ')}`);
     else if (r.status!.leader === '0') problems.push(`${label(r)}: has no leader`);
     else healthy.push(r);
   }
-  for (const a of alarms) if (!problems.some((p) => p.includes(a))) problems.push(`alarm raised: ${a}`);
+  problems.push(...alarms);
 
   const leaders = [...new Set(up.map((r) => r.status!.leader).filter((l) => l && l !== '0'))];
   if (up.length > 0 && leaders.length === 0) problems.push('no leader: no member reports one');
   if (leaders.length > 1) problems.push(`the members disagree on the leader (${leaders.map(hexId).join(', ')})`);
 
-  const deadNames = [...down.map((d) => `${label(d)}: ${d.error}`), ...unreached.map((m) => `${m.name || hexId(m.ID)} (${m.clientURLs.join(', ') || 'not started'}): not among spec.etcd.endpoints`)];
+  const deadNames = [...down.map((d) => `${label(d)} ${d.error?.startsWith('unreachable') ? d.error : `did not answer: ${d.error}`}`), ...unreached.map((m) => `${m.name || hexId(m.ID)} (${m.clientURLs.join(', ') || 'not started'}) is not among spec.etcd.endpoints`)];
   if (healthy.length < quorum) {
-    problems.push(`no quorum: ${healthy.length} of ${memberCount} members healthy, ${quorum} needed${deadNames.length ? `; unreachable: ${deadNames.join('; ')}` : ''}`);
+    problems.push(`no quorum: ${healthy.length} of ${memberCount} members healthy, ${quorum} needed${deadNames.length ? `; ${deadNames.join('; ')}` : ''}`);
   } else {
     for (const d of deadNames) warnings.push(`etcd member ${d}; the backup proceeds on a quorum of ${healthy.length} of ${memberCount}`);
   }

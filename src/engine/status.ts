@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import type { BackupPolicy, PolicyRepository, RestoreRequest, ValidationError } from '../api/types.ts';
 import { API_VERSION } from '../api/types.ts';
 import type { Plan, RemovedPolicy } from '../plan/types.ts';
-import type { Inventory, InventoryBackup } from '../storage/types.ts';
+import type { EtcdSnapshotInfo, Inventory, InventoryBackup } from '../storage/types.ts';
 import type { RestoreResult } from '../restore/types.ts';
 import { restoreSpecHash } from '../restore/spec-hash.ts';
 import { actionPolicy, type ActionResult } from './results.ts';
@@ -34,6 +34,8 @@ export interface BackupHistoryEntry {
   items?: number;
   bytes?: number;
   message?: string;
+  /** An etcd backup: where its snapshot came from and what it holds (storage EtcdSnapshotInfo). */
+  etcd?: { version: string; clusterId: string; member: string; memberId: string; revision: number; dbSize: number; snapshotSize: number; durationSeconds: number };
   /** Expiring (marked, within grace) or Deleted. */
   deletePhase?: 'Expiring' | 'Deleted';
   deleteAfter?: string;
@@ -289,6 +291,19 @@ function removedStatus(name: string, prevDoc: StatusDoc<PolicyStatus>, backups: 
   };
 }
 
+function etcdHistory(e: EtcdSnapshotInfo): NonNullable<BackupHistoryEntry['etcd']> {
+  return {
+    version: e.version,
+    clusterId: e.clusterId,
+    member: e.member.name || e.member.endpoint,
+    memberId: e.member.id,
+    revision: e.revision,
+    dbSize: e.dbSize,
+    snapshotSize: e.snapshotSize,
+    durationSeconds: Math.round(e.durationMs / 100) / 10,
+  };
+}
+
 /** KKP-style history: backups that exist (newest first), then deleted ones remembered from before. */
 function buildHistory(backups: InventoryBackup[], previous: BackupHistoryEntry[], results: ActionResult[], policy: string): BackupHistoryEntry[] {
   const live = backups
@@ -303,8 +318,9 @@ function buildHistory(backups: InventoryBackup[], previous: BackupHistoryEntry[]
         phase: m.phase,
         startTime: m.startTimestamp,
         completionTime: m.completionTimestamp,
-        items: m.totalItems,
+        ...(m.type === 'etcd' ? {} : { items: m.totalItems }),
         bytes,
+        ...(m.etcd ? { etcd: etcdHistory(m.etcd) } : {}),
         ...(m.phase !== 'Completed' && (m.errors[0] ?? m.warnings[0]) ? { message: m.errors[0] ?? m.warnings[0] } : {}),
         ...(b.expiry ? { deletePhase: 'Expiring' as const, deleteAfter: b.expiry.deleteAfter } : {}),
       };

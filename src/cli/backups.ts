@@ -6,6 +6,7 @@ import { loadRepository } from '../api/loader.ts';
 import { openLocation, type BackupStore, type IndexEntry, type InventoryBackup } from '../storage/index.ts';
 import { createLogger } from '../log.ts';
 import { payloadArtifact } from '../storage/manifest.ts';
+import { etcdDescribeRows } from '../etcd/describe.ts';
 
 interface CommonOptions {
   location?: string;
@@ -127,7 +128,9 @@ export function registerBackups(program: Command): void {
       ['Started', manifest.startTimestamp],
       ['Completed', manifest.completionTimestamp],
       ['Cluster', `${manifest.cluster.name} (${manifest.cluster.serverVersion})`],
-      ['Items', `${manifest.totalItems} (${Object.entries(manifest.itemCounts).map(([r, n]) => `${r}: ${n}`).join(', ')})`],
+      ...(manifest.type === 'etcd'
+        ? (manifest.etcd ? etcdDescribeRows(manifest.etcd) : [['etcd', 'no snapshot (see Error)'] as [string, string]])
+        : [['Items', `${manifest.totalItems} (${Object.entries(manifest.itemCounts).map(([r, n]) => `${r}: ${n}`).join(', ')})`] as [string, string]]),
       ['Encrypted', manifest.encryption ? `${manifest.encryption.algorithm}, key ${manifest.encryption.keyId.slice(0, 12)}` : 'no'],
       ['Expires', entry?.expiry ? `${entry.expiry.deleteAfter} (${entry.expiry.reason})` : '-'],
     ];
@@ -142,7 +145,7 @@ export function registerBackups(program: Command): void {
     checkOutput(opts);
     const result = await (await openFromRepo(opts)).verify(name);
     if (opts.output === 'json') printJson(result);
-    else if (result.ok) print(`backup ${name}: OK (${result.itemsChecked} items and 3 artifacts verified)`);
+    else if (result.ok) print(`backup ${name}: OK (${result.etcdSnapshot ? `etcd snapshot of ${result.etcdSnapshot.size} bytes matches etcd's sha256; 2 artifacts` : `${result.itemsChecked} items and 3 artifacts`} verified)`);
     else print([`backup ${name}: ${result.problems.length} problem(s)`, ...result.problems.map((p) => `  ${p.artifact}: ${p.message}`)].join('\n'));
     if (!result.ok) process.exitCode = 1;
   });

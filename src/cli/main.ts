@@ -9,6 +9,7 @@ import { registerModifiers } from './modifiers.ts';
 import { registerRestore } from './restore.ts';
 import { registerEngine } from './engine.ts';
 import { registerDemo } from './demo.ts';
+import { registerEtcd } from './etcd.ts';
 import { ENGINE_VERSION } from '../version.ts';
 
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerModifiers(program);
   registerSim(program);
   registerDemo(program);
+  registerEtcd(program);
   return program;
 }
 

@@ -30,6 +30,8 @@ export interface VerifyResult {
   problems: VerifyProblem[];
   /** Items whose content was re-hashed. */
   itemsChecked: number;
+  /** An etcd backup: the snapshot inside, whose etcd sha256 was checked. */
+  etcdSnapshot?: { sha256: string; size: number };
 }
 
 function compare(d: ArtifactDigest, actual: { sha256: string; size: number }, problems: VerifyProblem[]): boolean {
@@ -177,5 +179,5 @@ async function verifyEtcdBackup(
       actual: got.sha256,
     });
   }
-  return { name, ok: problems.length === 0, problems, itemsChecked: 0 };
+  return { name, ok: problems.length === 0, problems, itemsChecked: 0, ...(got ? { etcdSnapshot: got } : {}) };
 }

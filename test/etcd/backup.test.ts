@@ -83,7 +83,7 @@ describe.each(providers.map((p) => [p.provider, p] as const))('etcd backup to %s
       expect(st.totalKey).toBeGreaterThanOrEqual(200);
     }
 
-    expect(await store.verify('etcd-a')).toEqual({ name: 'etcd-a', ok: true, problems: [], itemsChecked: 0 });
+    expect(await store.verify('etcd-a')).toEqual({ name: 'etcd-a', ok: true, problems: [], itemsChecked: 0, etcdSnapshot: { sha256: manifest.etcd!.etcdSha256, size: manifest.etcd!.snapshotSize } });
     const inv = await store.listInventory();
     expect(inv.backups.map((b) => [b.name, b.files])).toEqual([['etcd-a', [file, 'log.jsonl.gz', 'manifest.json']]]);
 

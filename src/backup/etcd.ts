@@ -208,5 +208,6 @@ async function streamSnapshot(opts: RunEtcdBackupOptions, upload: BackupUpload, 
     snapshotSize: checked.size,
     etcdSha256: checked.sha256,
     durationMs: Math.round(performance.now() - started),
+    members: health.cluster,
   };
 }

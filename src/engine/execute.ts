@@ -8,6 +8,8 @@ import { runBackup } from '../backup/run.ts';
 import { runRestore } from '../restore/run.ts';
 import { runEtcdBackup } from '../backup/etcd.ts';
 import { closeMembers, connectMembers } from '../etcd/connect.ts';
+import { planEtcdRestore } from '../etcd/restore-request.ts';
+import { isEtcdBackup } from '../storage/manifest.ts';
 import type { BackupStore } from '../storage/index.ts';
 import type { EngineConfig } from './config.ts';
 import { Connections } from './connections.ts';
@@ -104,6 +106,14 @@ async function runAction(action: PlanAction, ctx: ExecuteContext): Promise<Actio
       const request = ctx.repo.restores.find((r) => r.metadata.name === action.restore);
       if (!request) throw new Error(`RestoreRequest ${action.restore} is no longer in the repository`);
       const target = await store(ctx, action.location);
+      const manifest = await target.readManifest(action.backupName);
+      if (isEtcdBackup(manifest)) {
+        // An etcd restore runs on the members' machines: verify, and commit the commands.
+        const result = await planEtcdRestore(request, target, manifest, config.now);
+        cache.addRestore(action.location, action.restore);
+        log.info({ restore: action.restore, backup: action.backupName, phase: result.phase }, 'etcd restore verified; commands in its status');
+        return { action, outcome: result.phase === 'Completed' ? 'Completed' : 'Failed', at: at(ctx), restore: result, ...(result.errors[0] ? { message: result.errors[0] } : {}) };
+      }
       const cluster = await ctx.connections.cluster(ctx.repo, request.spec.cluster);
       const modifiers = request.spec.resourceModifier
         ? ctx.repo.modifiers.find((m) => m.metadata.name === request.spec.resourceModifier)?.spec

@@ -71,6 +71,8 @@ export interface RestoreStatus {
   /** Dry runs: the items that would change, with the changed fields. */
   changes?: { action: string; object: string; fields?: string[] }[];
   errors?: string[];
+  /** An etcd backup: the verification, and the command to run on each member. */
+  etcd?: RestoreResult['etcd'];
   conditions: Condition[];
 }
 
@@ -398,6 +400,7 @@ function restoreStatus(req: RestoreRequest, input: StatusInput): RestoreStatus |
       message,
       ...(result.dryRun ? { changes: dryRunChanges(result) } : {}),
       ...(result.errors.length ? { errors: result.errors.slice(0, 20) } : {}),
+      ...(result.etcd ? { etcd: result.etcd } : {}),
       conditions: withTransitions(conds, prev?.conditions, input.now),
     };
   }
@@ -418,6 +421,11 @@ function restoreStatus(req: RestoreRequest, input: StatusInput): RestoreStatus |
 }
 
 function restoreMessage(r: RestoreResult): string {
+  if (r.etcd) {
+    return r.etcd.verified
+      ? `etcd backup ${r.backup} verified (cairn's sha256 and etcd's hash); the cluster was not touched: run the ${r.etcd.commands.length} commands under etcd.commands, one on each member`
+      : `etcd backup ${r.backup} failed verification: ${r.errors[0] ?? 'unknown problem'}`;
+  }
   const c = r.counts;
   const what = r.dryRun ? 'dry run' : 'restore';
   const head = `${what} of ${r.backup ?? 'unknown backup'} ${r.phase}: ${c.total} items`;

@@ -34,6 +34,8 @@ export interface HealthReport {
   pick?: MemberReport;
   /** Why that member. */
   pickReason?: string;
+  /** The member list, as the cluster reports it. */
+  cluster: { id: string; name: string; peerURLs: string[]; clientURLs: string[] }[];
 }
 
 export const hexId = (decimal: string | undefined): string | undefined => (decimal && decimal !== '0' ? BigInt(decimal).toString(16) : undefined);
@@ -140,7 +142,8 @@ export function evaluateHealth(reports: MemberReport[], list: IMember[] | undefi
   }
 
   const ok = problems.length === 0;
-  const report: HealthReport = { ok, memberCount, members: reports, alarms, problems, warnings, ...(clusterIds.length === 1 ? { clusterId: clusterIds[0] } : {}), ...(leaders.length === 1 ? { leaderId: hexId(leaders[0]) } : {}) };
+  const cluster = (list ?? []).map((m) => ({ id: hexId(m.ID) ?? m.ID, name: m.name, peerURLs: [...m.peerURLs], clientURLs: [...m.clientURLs] }));
+  const report: HealthReport = { ok, memberCount, cluster, members: reports, alarms, problems, warnings, ...(clusterIds.length === 1 ? { clusterId: clusterIds[0] } : {}), ...(leaders.length === 1 ? { leaderId: hexId(leaders[0]) } : {}) };
   if (!ok) return report;
   // A follower spares the leader the snapshot's disk and network load; among followers, the
   // most caught-up one (highest applied index) gives the newest snapshot.

@@ -41,6 +41,8 @@ export interface EtcdSnapshotInfo {
   /** etcd's own sha256 of the database, as appended to the stream and checked while streaming. */
   etcdSha256: string;
   durationMs: number;
+  /** The cluster's members when the snapshot was taken: what a restore rebuilds, one data dir each. */
+  members?: { id: string; name: string; peerURLs: string[]; clientURLs: string[] }[];
 }
 
 export interface ResourceArtifacts {

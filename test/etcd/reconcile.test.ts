@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { git, makeRemote, tempRoot, type Remote } from '../git/helpers.ts';
+import { git, humanCommit, makeRemote, tempRoot, type Remote } from '../git/helpers.ts';
 import { statusOf } from '../engine/fixtures.ts';
 import { startEtcdCluster, type EtcdTestCluster } from '../support/etcd.ts';
 
@@ -87,5 +87,23 @@ describe('cairn reconcile --once with an etcd policy', () => {
     expect(log).toContain('Cairn-Action: backup etcd-20261121072000 Completed');
     expect(log).toMatch(/^backup etcd-20261121072000 Completed \(etcd snapshot of m0 at revision \d+, \d+ bytes\): slot 2026-11-21 07:20 has no backup$/m);
     expect(log).toContain('Cairn-Action: delete etcd-20261121060000 Deleted');
+  });
+
+  it('a RestoreRequest of an etcd policy verifies the latest backup and commits the per-member commands, touching nothing', async () => {
+    const before = await etcd.etcdctl(['get', '', '--prefix', '--keys-only']);
+    humanCommit(remote, { 'restores/etcd.yaml': `apiVersion: cairn.dev/v1alpha1\nkind: RestoreRequest\nmetadata: {name: etcd-rollback}\nspec:\n  policy: etcd\n` }, 'restore etcd');
+    const r = await cairn(['reconcile', '--once', ...at('2026-11-21T07:25:00Z')], root, env());
+    expect(r.code, r.stderr).toBe(0);
+    const status = statusOf(remote, 'status/restores/etcd-rollback.yaml').status;
+    expect(status).toMatchObject({ phase: 'Completed', backupName: 'etcd-20261121072000', etcd: { verified: true, problems: [] } });
+    expect(status.message).toContain("etcd backup etcd-20261121072000 verified (cairn's sha256 and etcd's hash); the cluster was not touched");
+    const peer = /m0=(\S+)/.exec(etcd.initialCluster)![1];
+    expect(status.etcd.commands).toEqual([
+      {
+        member: 'm0',
+        command: `cairn etcd restore etcd-20261121072000 --location local --repo . --data-dir /var/lib/etcd-from-etcd-20261121072000 --name m0 --initial-cluster m0=${peer} --initial-advertise-peer-urls ${peer} --initial-cluster-token etcd-rollback`,
+      },
+    ]);
+    expect(await etcd.etcdctl(['get', '', '--prefix', '--keys-only'])).toBe(before);
   });
 });

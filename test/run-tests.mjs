@@ -7,7 +7,8 @@ import { existsSync, readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const CEPH_PACKAGES = ['ceph-mon', 'ceph-osd', 'radosgw'];
+// etcd-server and etcd-client (etcd 3.4) and openssl (test certificates): the etcd tests.
+const CEPH_PACKAGES = ['ceph-mon', 'ceph-osd', 'radosgw', 'etcd-server', 'etcd-client', 'openssl'];
 const APT_LINE = `apt-get install -y --no-install-recommends ${CEPH_PACKAGES.join(' ')}`;
 
 function have(bin) {
@@ -15,9 +16,9 @@ function have(bin) {
 }
 
 function ensureCeph() {
-  if (have('radosgw') && have('ceph-mon') && have('ceph-osd')) return;
+  if (have('radosgw') && have('ceph-mon') && have('ceph-osd') && have('etcd') && have('etcdctl') && have('openssl')) return;
   if (process.getuid?.() !== 0) {
-    console.error(`The S3 tests need Ceph's radosgw. Install it as root, then run the tests again:\n  ${APT_LINE}`);
+    console.error(`The S3 and etcd tests need Ceph's radosgw and etcd. Install them as root, then run the tests again:\n  ${APT_LINE}`);
     console.log('tests: 0 passed, 1 failed');
     process.exit(1);
   }

@@ -1,9 +1,11 @@
 // The etcd fields of the kinds (issue 14): Cluster spec.etcd and BackupPolicy spec.type, with
 // the exact errors `cairn validate` reports (file:line:col, field) for each mistake.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRepository } from '../../src/api/loader.ts';
 import { formatErrors } from '../../src/api/format.ts';
-import { API, BASE, cairn, policy, writeRepo } from '../api/fixtures.ts';
+import { API, BASE, ROOT, cairn, policy, writeRepo } from '../api/fixtures.ts';
 
 const etcdCluster = (name: string, etcd: string, extra = '') => `${API}\nkind: Cluster\nmetadata: {name: ${name}}\nspec:\n${extra}  etcd:\n${etcd}`;
 const TLS_CLUSTER = etcdCluster(
@@ -76,5 +78,12 @@ describe('etcd fields of the kinds', () => {
     const r = cairn(['validate', dir]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('policies/e.yaml:8:3: error: spec.excludedResources: a policy of type etcd');
+  });
+
+  it('the RKE2 sample (samples/etcd) is a valid Cluster and etcd policy', async () => {
+    const [clusterDoc, policyDoc] = readFileSync(join(ROOT, 'samples/etcd/rke2.yaml'), 'utf8').split('\n---\n');
+    const repo = await loadRepository(writeRepo({ ...BASE, 'clusters/rke2.yaml': clusterDoc, 'policies/rke2.yaml': policyDoc }));
+    expect(repo.errors).toEqual([]);
+    expect(repo.policies.map((p) => [p.metadata.name, p.spec.type, p.spec.cluster])).toEqual([['rke2-prod-etcd', 'etcd', 'rke2-prod']]);
   });
 });

@@ -1,24 +1,15 @@
 // etcd backups through the engine as a user runs it: `cairn reconcile --once` from a Git repo
 // (a Cluster with spec.etcd over TLS, the CA path from an env var), status lastBackups with the
 // etcd metadata, retention past keep through the grace period, and the plan showing them.
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git, humanCommit, makeRemote, tempRoot, type Remote } from '../git/helpers.ts';
 import { statusOf } from '../engine/fixtures.ts';
 import { startEtcdCluster, type EtcdTestCluster } from '../support/etcd.ts';
+import { runCairn } from './helpers.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-
-function cairn(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/cairn.js'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CAIRN_REPO: '', ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((done) => child.on('exit', (code) => done({ code, stdout, stderr })));
-}
+const cairn = (args: string[], cwd: string, env: NodeJS.ProcessEnv) => runCairn(args, cwd, { CAIRN_REPO: '', ...env });
 
 let etcd: EtcdTestCluster;
 let root: string;

@@ -5,7 +5,7 @@
 // Failed backup, no etcdutl/etcdctl on PATH.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocation } from '../../src/storage/open.ts';
 import type { BackupStore } from '../../src/storage/index.ts';
@@ -16,20 +16,13 @@ import { runEtcdBackup } from '../../src/backup/etcd.ts';
 import { closeMembers, connectMembers } from '../../src/etcd/connect.ts';
 import type { BackupManifest } from '../../src/storage/types.ts';
 import { tempRoot } from '../git/helpers.ts';
-import { startEtcdCluster, type EtcdTestCluster } from '../support/etcd.ts';
+import { freePort, startEtcdCluster, type EtcdTestCluster } from '../support/etcd.ts';
+import { runCairn } from './helpers.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const PASS = 'CAIRN_TEST_ETCD_PASSPHRASE';
 const env = { [PASS]: 'restore-test-passphrase' };
 
-function cairn(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/cairn.js'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, ...extraEnv } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((done) => child.on('exit', (code) => done({ code, stdout, stderr })));
-}
+const cairn = (args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}) => runCairn(args, cwd, { ...env, ...extraEnv });
 
 let etcd: EtcdTestCluster;
 let root: string;
@@ -124,9 +117,8 @@ describe('cairn etcd restore refuses before touching anything', () => {
 
 describe('full restore of a 3-member cluster', () => {
   it('rebuilds every member from one backup; the cluster starts with the snapshot keys and revision, without later writes', async () => {
-    const { freePortForTest } = await import('./ports.ts');
     const members = [];
-    for (let i = 0; i < 3; i++) members.push({ name: `r${i}`, client: `http://127.0.0.1:${await freePortForTest()}`, peer: `http://127.0.0.1:${await freePortForTest()}`, dir: join(root, `restored-${i}`) });
+    for (let i = 0; i < 3; i++) members.push({ name: `r${i}`, client: `http://127.0.0.1:${await freePort()}`, peer: `http://127.0.0.1:${await freePort()}`, dir: join(root, `restored-${i}`) });
     const initialCluster = members.map((m) => `${m.name}=${m.peer}`).join(',');
     for (const m of members) {
       const r = await cairn(

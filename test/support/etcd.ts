@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-async function freePort(): Promise<number> {
+/** A free loopback port (for processes a test starts itself). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();

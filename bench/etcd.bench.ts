@@ -43,12 +43,21 @@ function s3Client(s3: S3): Client {
 
 // ---- child: one cairn etcd backup ----------------------------------------------------------
 async function backupRole(endpoint: string, s3json: string, name: string, level: string): Promise<void> {
+  const baseline = name === '--baseline';
   const s3 = JSON.parse(Buffer.from(s3json, 'base64').toString('utf8')) as S3;
   const store = await openLocation(
     { apiVersion: 'cairn.dev/v1alpha1', kind: 'BackupLocation', metadata: { name: 'bench' }, spec: { provider: 's3', s3: { endpoint: s3.endpoint, bucket: s3.bucket, prefix: 'cairn', region: s3.region, credentials: { accessKeyIdFromEnv: 'AK', secretAccessKeyFromEnv: 'SK' } } }, source: { file: 'bench', line: 0, col: 0 } },
     { env: { AK: s3.accessKey, SK: s3.secretKey } },
   );
   const members = connectMembers({ endpoints: [endpoint] });
+  if (baseline) {
+    // The same process with everything imported and connected, but no snapshot: what the
+    // runtime (tsx, etcd3/gRPC, minio, pino) costs before any data flows.
+    await members[0].client.maintenance.status();
+    closeMembers(members);
+    process.stdout.write(`${JSON.stringify({ ms: 0, maxRssKb: process.resourceUsage().maxRSS, stored: 0, snapshot: 0 })}\n`);
+    return;
+  }
   const t = performance.now();
   const m = await runEtcdBackup({ members, store, name, policy: 'bench', location: 'bench', clusterName: 'bench', trigger: name, gzipLevel: Number(level) });
   const ms = performance.now() - t;
@@ -121,6 +130,8 @@ async function main(): Promise<void> {
   await s3Client(s3).makeBucket(s3.bucket, s3.region);
   const endpoint = etcd.endpoints[0];
   try {
+    const base = await cairnBackup(endpoint, s3, '--baseline', 1);
+    console.log(`cairn process after imports and connecting, no snapshot: peak RSS ${Math.round(base.maxRssKb / 1024)} MiB`);
     for (const mib of sizes) {
       const db = await fillTo(endpoint, mib * MiB);
       console.log(`db ${Math.round(db / MiB)} MiB (target ${mib} MiB)`);

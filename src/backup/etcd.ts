@@ -152,9 +152,10 @@ async function streamSnapshot(opts: RunEtcdBackupOptions, upload: BackupUpload, 
   const gz = new ParallelGzip(opts.gzipLevel ?? ETCD_GZIP_LEVEL);
   const stored = upload.writeEtcd(gz.stream);
   stored.catch((err: unknown) => gz.destroy(err instanceof Error ? err : new Error(String(err))));
-  const check = new EtcdHashCheck(`the snapshot from ${pick.name ?? pick.endpoint}`);
+  const member = pick.name ? `${pick.name} (${pick.endpoint})` : pick.endpoint;
+  const check = new EtcdHashCheck(`the snapshot from ${member}`);
   const produce = async () => {
-    const source = await openSnapshot(client, pick.endpoint, opts.signal);
+    const source = await openSnapshot(client, member, opts.signal);
     source.on('error', (err) => check.destroy(err));
     source.pipe(check);
     let parts: Buffer[] = [];

@@ -1,6 +1,8 @@
 // etcd backups on real parts (issue 14): Debian's etcd started here, radosgw and filesystem
 // locations, encrypted and not; cairn's and etcd's checksums; tamper detection.
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +27,8 @@ let etcd: EtcdTestCluster;
 beforeAll(async () => {
   etcd = await startEtcdCluster({ members: 1 });
   for (let i = 0; i < 200; i++) await etcd.etcdctl(['put', `/registry/configmaps/default/cm-${i}`, `value-${i}-${'x'.repeat(200)}`]);
+  // Enough data that a snapshot spans many gRPC messages (the tamper proxy acts mid-stream).
+  for (let i = 0; i < 40; i++) await etcd.etcdctl(['put', `/registry/secrets/default/s-${i}`, randomBytes(48 * 1024).toString('base64')]);
 });
 afterAll(async () => etcd?.stop());
 
@@ -130,5 +134,90 @@ describe("etcd's own hash", () => {
     await expect(check(flipped)).rejects.toMatchObject({ code: 'etcd.snapshot-hash', message: expect.stringContaining("does not match etcd's sha256") });
     await expect(check(bytes.subarray(0, bytes.length - 512))).rejects.toMatchObject({ code: 'etcd.snapshot-hash' });
     await expect(check(bytes.subarray(0, bytes.length - 7))).rejects.toMatchObject({ code: 'etcd.snapshot-truncated' });
+  });
+});
+
+/**
+ * A TCP proxy in front of the etcd member that lets the health check through and then, in the
+ * snapshot's bytes (etcd → cairn), flips one byte or cuts the connection: what a bad disk, a bad
+ * NIC or a dying member does to a snapshot stream, on the real gRPC connection.
+ */
+async function tamperProxy(target: string, mode: 'flip' | 'cut', at: number): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const u = new URL(target);
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(u.port), u.hostname);
+    sockets.add(client).add(upstream);
+    let seen = 0;
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      const from = seen;
+      seen += chunk.length;
+      if (from <= at && at < seen) {
+        if (mode === 'cut') {
+          client.write(chunk.subarray(0, at - from));
+          client.destroy();
+          upstream.destroy();
+          return;
+        }
+        chunk[at - from] ^= 0x5a;
+      }
+      client.write(chunk);
+    });
+    upstream.on('end', () => client.end());
+    for (const s of [client, upstream]) s.on('error', () => undefined).on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+describe('a snapshot stream that goes bad on the way', () => {
+  async function viaProxy(mode: 'flip' | 'cut', name: string) {
+    const { location, env } = await providers[0].fresh();
+    const store = await openLocation(location, { env });
+    const proxy = await tamperProxy(etcd.endpoints[0], mode, 1_000_000);
+    const members = connectMembers({ endpoints: [proxy.endpoint] });
+    try {
+      return { store, manifest: await runEtcdBackup({ members, store, name, policy: 'etcd', location: 'primary', clusterName: 'cp', trigger: name }) };
+    } finally {
+      closeMembers(members);
+      await proxy.close();
+    }
+  }
+
+  it("a flipped byte: etcd's hash does not match, the backup is Failed and holds no snapshot", async () => {
+    const { store, manifest } = await viaProxy('flip', 'flipped');
+    expect(manifest.phase).toBe('Failed');
+    expect(manifest.etcd).toBeUndefined();
+    expect(manifest.errors[0]).toMatch(/^the snapshot from m0 \(http:\/\/127\.0\.0\.1:\d+\): the database does not match etcd's sha256 appended to it/);
+    // What is stored is an empty snapshot, never the bad bytes; it verifies as what it is.
+    expect(gunzipSync(await readAll(await store.objects.get(layout.etcd('flipped', false)))).length).toBe(0);
+    expect((await store.verify('flipped')).ok).toBe(true);
+  });
+
+  it('a stream cut midway: Failed, naming the member', async () => {
+    const { manifest } = await viaProxy('cut', 'cut');
+    expect(manifest.phase).toBe('Failed');
+    expect(manifest.etcd).toBeUndefined();
+    expect(manifest.errors[0]).toMatch(/^the snapshot stream from m0 \(http:\/\/127\.0\.0\.1:\d+\) failed: /);
+  });
+
+  it('takes the policy lock: a second backup of the policy meanwhile fails naming the holder', async () => {
+    const { location, env } = await providers[0].fresh();
+    const store = await openLocation(location, { env });
+    const held = await store.acquireLock('etcd', 'another-engine', 60_000);
+    try {
+      await expect(backup(store, 'etcd-locked')).rejects.toThrow(/another-engine/);
+    } finally {
+      await held.release();
+    }
+    expect((await backup(store, 'etcd-unlocked')).phase).toBe('Completed');
   });
 });

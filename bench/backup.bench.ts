@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'minio';
 import { startRadosgw } from '../test/support/radosgw.ts';
 import { bulkConfigMaps } from '../test/backup/fixtures.ts';
-import { startSimulator } from '../src/cluster/sim/index.ts';
+import { startSimulator } from '../src/sim/index.ts';
 import { connectCluster } from '../src/cluster/connect.ts';
 import { runBackup } from '../src/backup/run.ts';
 import { GZIP_LEVEL } from '../src/backup/archive.ts';

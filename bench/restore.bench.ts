@@ -22,7 +22,7 @@ import { createInterface } from 'node:readline';
 import { API_VERSION } from '../src/api/types.ts';
 import { runBackup } from '../src/backup/run.ts';
 import { connectCluster } from '../src/cluster/connect.ts';
-import { startSimulator } from '../src/cluster/sim/index.ts';
+import { startSimulator } from '../src/sim/index.ts';
 import type { ClusterClient } from '../src/cluster/client.ts';
 import type { ApiResource, KubeObject } from '../src/cluster/types.ts';
 import { openLocation, type BackupStore } from '../src/storage/index.ts';

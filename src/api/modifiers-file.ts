@@ -8,7 +8,7 @@ import { API_VERSION, type ResourceModifiersSpec, type ValidationError } from '.
 import { issue, type Issue, type PathSegment } from './errors.ts';
 import type { Locator } from './locate.ts';
 import { findInlineCredentials } from './credentials.ts';
-import { validateKind, validateVeleroModifiers } from './schema.ts';
+import { validateVeleroModifiers } from './schema.ts';
 import { checkVeleroModifiers } from './checks.ts';
 import { combineIssues, toErrors, validateObject } from './document.ts';
 import { parseYamlText, readYamlFile } from './yaml-source.ts';

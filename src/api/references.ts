@@ -5,6 +5,7 @@
 import type { KindName, ValidationError } from './types.ts';
 import { formatPath, issue, validationError, type Issue, type PathSegment } from './errors.ts';
 import type { Locator } from './locate.ts';
+import { chooseLocation } from './location-choice.ts';
 
 /** One object of the repository as the loader saw it, valid or not. */
 export interface Entry {
@@ -104,6 +105,7 @@ export function checkReferences(entries: Entry[], brokenFiles: ReadonlySet<strin
     }
   }
 
+  const locations = entries.filter((e) => e.kind === 'BackupLocation').map((e) => ({ name: e.name, isDefault: isDefaultLocation(e), e }));
   const lookup = (kind: KindName, name: string) => byKind.get(`${kind}/${name}`) ?? [];
   const known = (kind: KindName) => [...new Set(entries.filter((e) => e.kind === kind && e.name).map((e) => e.name!))].sort();
 
@@ -119,10 +121,10 @@ export function checkReferences(entries: Entry[], brokenFiles: ReadonlySet<strin
     }
     if (e.kind === 'BackupPolicy') checkPolicyCluster(e, s, lookup);
     if (e.kind === 'BackupPolicy' && s.location === undefined) {
-      if (defaults.length === 0) {
-        report(e, issue('ref.location', ['spec'], 'no location: set spec.location, or mark one BackupLocation with spec.default: true'));
-      } else if (defaults.length > 1) {
-        report(e, issue('ref.location', ['spec'], `no location given and the default is ambiguous (${defaults.length} BackupLocations set default: true): set spec.location`));
+      const choice = chooseLocation(locations, undefined);
+      if (!choice.ok) {
+        const todo = choice.code === 'location.none' ? 'set spec.location, or mark one BackupLocation with spec.default: true' : 'set spec.location';
+        report(e, issue('ref.location', ['spec'], `${choice.message}: ${todo}`));
       }
     }
   }
@@ -143,8 +145,10 @@ export function checkReferences(entries: Entry[], brokenFiles: ReadonlySet<strin
           broken.push(issue('ref.invalid', ['spec', ref.field], `${ref.noun} "${target}" has errors (${found.map((t) => t.file).join(', ')}): this ${e.kind} is held back until they are fixed`));
         }
       }
-      if (e.kind === 'BackupPolicy' && s.location === undefined && defaults.length === 1 && failing.has(defaults[0].file)) {
-        broken.push(issue('ref.invalid', ['spec'], `the default location "${defaults[0].name}" has errors (${defaults[0].file}): this BackupPolicy is held back until they are fixed`));
+      const implicit = e.kind === 'BackupPolicy' && s.location === undefined ? chooseLocation(locations, undefined) : undefined;
+      if (implicit?.ok && failing.has(implicit.location.e.file)) {
+        const l = implicit.location.e;
+        broken.push(issue('ref.invalid', ['spec'], `the default location "${l.name}" has errors (${l.file}): this BackupPolicy is held back until they are fixed`));
       }
       if (broken.length === 0) continue;
       broken.forEach((i) => report(e, i));

@@ -1,6 +1,7 @@
 // Which location and cluster a policy backs up to/from (DESIGN §2): its own `location`, else the
 // location marked `default: true`, else — when the repository defines no location at all — the
 // embedded filesystem default under the data directory. Pure: data in, data out.
+import { chooseRepoLocation } from '../api/location-choice.ts';
 import { API_VERSION, type BackupLocation, type BackupPolicy, type Cluster, type PolicyRepository } from '../api/types.ts';
 
 export class PolicyResolveError extends Error {
@@ -44,16 +45,13 @@ export function resolvePolicy(repo: PolicyRepository, name: string, dataDir: str
   }
   const where = `${policy.source.file}: policy "${name}"`;
 
-  let location: BackupLocation | undefined;
-  if (policy.spec.location) {
-    location = repo.locations.find((l) => l.metadata.name === policy.spec.location);
-    if (!location) throw new PolicyResolveError('ref.location', `${where}: spec.location "${policy.spec.location}" names no BackupLocation in locations/`);
+  let location: BackupLocation;
+  if (!policy.spec.location && repo.locations.length === 0) {
+    location = embeddedLocation(dataDir);
   } else {
-    location = repo.locations.find((l) => l.spec.default);
-    if (!location && repo.locations.length === 0) location = embeddedLocation(dataDir);
-    if (!location) {
-      throw new PolicyResolveError('ref.location', `${where}: no spec.location and no BackupLocation has "default: true"; set one of them`);
-    }
+    const choice = chooseRepoLocation(repo, policy.spec.location);
+    if (!choice.ok) throw new PolicyResolveError('ref.location', `${where}: ${choice.message} in locations/ (set spec.location, or mark one BackupLocation with spec.default: true)`);
+    location = choice.location;
   }
 
   let cluster: Cluster | undefined;

@@ -1,5 +1,6 @@
 // `cairn backups list|describe|verify|delete|logs|diff`: the inventory of one BackupLocation,
 // read from the policy repository's location definition. Thin: parse, call storage, print.
+import { chooseRepoLocation } from '../api/location-choice.ts';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadRepository } from '../api/loader.ts';
@@ -19,15 +20,13 @@ async function openFromRepo(opts: CommonOptions): Promise<BackupStore> {
   const repoDir = resolve(opts.repo);
   const repo = await loadRepository(repoDir);
   const names = repo.locations.map((l) => l.metadata.name);
-  const location = opts.location
-    ? repo.locations.find((l) => l.metadata.name === opts.location)
-    : (repo.locations.find((l) => l.spec.default) ?? (repo.locations.length === 1 ? repo.locations[0] : undefined));
-  if (!location) {
-    const what = opts.location ? `no BackupLocation named ${opts.location}` : 'no default BackupLocation (set spec.default: true or pass --location)';
+  const choice = chooseRepoLocation(repo, opts.location);
+  if (!choice.ok) {
+    const what = opts.location ? choice.message : `${choice.message} (set spec.default: true or pass --location)`;
     const invalid = repo.errors.filter((e) => e.file.startsWith('locations/')).map((e) => `\n  ${e.file}:${e.line}:${e.col}: ${e.path}: ${e.message}`);
     throw new Error(`${what} in ${repoDir}/locations; valid locations: ${names.length ? names.join(', ') : '(none)'}${invalid.join('')}`);
   }
-  return openLocation(location, { baseDir: resolve(opts.dataDir), logger: createLogger({ level: process.env.CAIRN_LOG_LEVEL ?? 'warn' }) });
+  return openLocation(choice.location, { baseDir: resolve(opts.dataDir), logger: createLogger({ level: process.env.CAIRN_LOG_LEVEL ?? 'warn' }) });
 }
 
 function print(text: string): void {

@@ -15,7 +15,7 @@ import { formatErrors } from '../api/format.ts';
 import { validationError } from '../api/errors.ts';
 import { readYamlFile } from '../api/yaml-source.ts';
 import type { ValidationError } from '../api/types.ts';
-import type { KubeObject } from '../cluster/types.ts';
+import type { KubeObject } from '../api/kube-object.ts';
 import { compileModifiers } from '../modifiers/apply.ts';
 import { groupResourceOf } from '../modifiers/group-resource.ts';
 

@@ -1,6 +1,8 @@
 // `cairn restore --backup <name> [filters…]`: a manual restore (RestoreRequests in Git run
 // through the reconciler). Prints a summary table (text) or the whole result with per-item
 // outcomes (--output json). Exit 0 when the restore Completed, 1 otherwise (2: bad usage).
+import { slotStamp } from '../schedule/naming.ts';
+import { chooseRepoLocation } from '../api/location-choice.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
@@ -100,15 +102,10 @@ export function restoreSpecFromOptions(opts: RestoreCliOptions): RestoreRequestS
 }
 
 function pickLocation(repo: PolicyRepository, name: string | undefined, dataDir: string): BackupLocation {
-  if (name) {
-    const found = repo.locations.find((l) => l.metadata.name === name) ?? (name === 'default' && repo.locations.length === 0 ? embeddedLocation(dataDir) : undefined);
-    if (!found) throw new UsageError(`--location ${name}: no BackupLocation of that name in locations/ (locations: ${repo.locations.map((l) => l.metadata.name).join(', ') || 'none'})`);
-    return found;
-  }
-  const def = repo.locations.find((l) => l.spec.default) ?? (repo.locations.length === 1 ? repo.locations[0] : undefined);
-  if (def) return def;
-  if (repo.locations.length === 0) return embeddedLocation(dataDir);
-  throw new UsageError('several BackupLocations and none has "default: true": choose one with --location');
+  if (repo.locations.length === 0 && (name === undefined || name === 'default')) return embeddedLocation(dataDir);
+  const choice = chooseRepoLocation(repo, name);
+  if (choice.ok) return choice.location;
+  throw new UsageError(name ? `--location ${name}: ${choice.message} in locations/` : `${choice.message}: choose one with --location, or mark one BackupLocation with spec.default: true`);
 }
 
 function pickCluster(repo: PolicyRepository, name: string | undefined): Cluster | undefined {
@@ -131,7 +128,7 @@ async function pickModifiers(repo: PolicyRepository, value: string | undefined, 
 }
 
 function defaultName(backup: string, at: Date): string {
-  return `restore-${backup}-${at.toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
+  return `restore-${backup}-${slotStamp(at)}`;
 }
 
 async function restoreCommand(opts: RestoreCliOptions): Promise<number> {

@@ -2,7 +2,7 @@
 // kubeconfig for it, so cairn (and kubectl's basic verbs) can be tried without a cluster.
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { startSimulator } from '../cluster/sim/index.ts';
+import { startSimulator } from '../sim/index.ts';
 
 const DEFAULT_KUBECONFIG = '.cairn/sim-kubeconfig.yaml';
 

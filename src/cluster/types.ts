@@ -1,18 +1,9 @@
 // The cluster adapter's data model. A group-resource is written the way Velero writes it:
 // "configmaps" for the core group, "deployments.apps" otherwise.
 
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    [k: string]: unknown;
-  };
-  [k: string]: unknown;
-}
+import type { KubeObject } from '../api/kube-object.ts';
+
+export type { KubeObject };
 
 /** A served resource found by discovery (preferred version). */
 export interface ApiResource {

@@ -2,10 +2,11 @@
 // no S3. A simulated clock advances (no sleeping) so schedules fire and retention marks, then
 // deletes after the grace period; pull requests are stood in for by commits to the local remote.
 // Every step is a real tick of the real engine against real parts.
+import { rfc3339 } from '../schedule/naming.ts';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { startSimulator, type Simulator } from '../cluster/sim/index.ts';
+import { startSimulator, type Simulator } from '../sim/index.ts';
 import { connectCluster } from '../cluster/connect.ts';
 import { engineConfig } from '../engine/config.ts';
 import { Engine, type TickResult } from '../engine/engine.ts';
@@ -78,7 +79,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const tick = async (label: string) => {
     const result = await engine.tick();
     ticks.push({ label, at: now.toISOString(), result });
-    say(`   [${now.toISOString().replace('.000Z', 'Z')}] ${label}: ${result.results.length} action(s)${result.commit ? `, status commit ${result.commit.slice(0, 8)}` : ', nothing to commit'}`);
+    say(`   [${rfc3339(now)}] ${label}: ${result.results.length} action(s)${result.commit ? `, status commit ${result.commit.slice(0, 8)}` : ', nothing to commit'}`);
     for (const r of result.results) say(`      ${bodyLine(r)}`);
     for (const b of result.plan.blocked) say(`      blocked: ${b.message}`);
     return result;

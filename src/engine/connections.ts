@@ -40,9 +40,4 @@ export class Connections {
     this.clusters.set(clusterName, { key, client });
     return { client: await client, name: clusterName };
   }
-
-  /** The location a policy or restore uses: its own, else the default one. */
-  static resolveLocation(repo: PolicyRepository, name: string | undefined): BackupLocation | undefined {
-    return name ? repo.locations.find((l) => l.metadata.name === name) : repo.locations.find((l) => l.spec.default);
-  }
 }

@@ -1,6 +1,7 @@
 // Runs a plan's actions: creates first, then the protective and destructive ones (ACTION_ORDER),
 // with a global concurrency limit. One action's failure never stops the others: each becomes an
 // ActionResult, and the inventory cache is updated with every write that succeeded.
+import { rfc3339Seconds } from '../schedule/naming.ts';
 import pLimit from 'p-limit';
 import type { BackupPolicy, PolicyRepository } from '../api/types.ts';
 import { ACTION_ORDER, type Plan, type PlanAction } from '../plan/types.ts';
@@ -52,7 +53,7 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Acti
 
 /** RFC3339 in UTC at second precision, the form the plan and status use. */
 function at(ctx: ExecuteContext): string {
-  return ctx.config.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return rfc3339Seconds(ctx.config.now());
 }
 
 function failed(action: PlanAction, ctx: ExecuteContext, err: unknown): ActionResult {

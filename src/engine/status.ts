@@ -3,6 +3,7 @@
 // Everything here must be a function of state, not of the tick's wall time, so a steady tick
 // renders byte-identical files and makes no commit. Times that appear are event times
 // (a backup's completion, a condition's transition), carried over while nothing changes.
+import { DEFAULT_GRACE_PERIOD } from '../schedule/retention.ts';
 import { stringify } from 'yaml';
 import type { BackupPolicy, PolicyRepository, RestoreRequest, ValidationError } from '../api/types.ts';
 import { API_VERSION } from '../api/types.ts';
@@ -248,7 +249,7 @@ function policyStatus(policy: BackupPolicy, backups: InventoryBackup[], input: S
     lastAppliedRevision: blocked.length ? prev?.lastAppliedRevision : input.sourceRevision,
     ...(schedule?.nextScheduledTime ? { nextScheduledTime: schedule.nextScheduledTime } : {}),
     deletionPolicy: policy.spec.deletionPolicy ?? 'Retain',
-    gracePeriod: policy.spec.gracePeriod ?? '24h',
+    gracePeriod: policy.spec.gracePeriod ?? DEFAULT_GRACE_PERIOD,
     conditions: withTransitions(conds, prev?.conditions, input.now),
     lastBackups: history,
   };
@@ -268,7 +269,7 @@ function frozenStatus(name: string, file: string, input: StatusInput): PolicySta
     lastAttemptedRevision: input.sourceRevision,
     ...(prev?.lastAppliedRevision ? { lastAppliedRevision: prev.lastAppliedRevision } : {}),
     deletionPolicy: prev?.deletionPolicy ?? 'Retain',
-    gracePeriod: prev?.gracePeriod ?? '24h',
+    gracePeriod: prev?.gracePeriod ?? DEFAULT_GRACE_PERIOD,
     conditions: withTransitions(conds, prev?.conditions, input.now),
     lastBackups: prev?.lastBackups ?? [],
   };
@@ -286,7 +287,7 @@ function removedStatus(name: string, prevDoc: StatusDoc<PolicyStatus>, backups: 
     lastAttemptedRevision: input.sourceRevision,
     ...(prev.lastAppliedRevision ? { lastAppliedRevision: prev.lastAppliedRevision } : {}),
     deletionPolicy: prev.deletionPolicy ?? 'Retain',
-    gracePeriod: prev.gracePeriod ?? '24h',
+    gracePeriod: prev.gracePeriod ?? DEFAULT_GRACE_PERIOD,
     removed: true,
     conditions: withTransitions(conds, prev.conditions, input.now),
     lastBackups: buildHistory(backups, prev.lastBackups ?? [], index.results.get(name) ?? [], name),

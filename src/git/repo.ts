@@ -171,35 +171,6 @@ export class PolicyRepo {
     });
   }
 
-  /** A file's content at a revision, or undefined when the path does not exist there. */
-  async readFileAt(revision: string, path: string): Promise<string | undefined> {
-    checkRevision(revision);
-    try {
-      return await this.git.raw(['cat-file', 'blob', `${revision}:${path.replace(/^\/+/, '')}`]);
-    } catch (err) {
-      // Only a missing path reads as "no file"; a revision that does not exist is an error.
-      await this.resolveCommit(revision);
-      if (/not a valid object name|does not exist/i.test(messageOf(err))) return undefined;
-      throw this.error('git.command', `read ${path} at ${revision}`, err);
-    }
-  }
-
-  /** Repository-relative paths of the files under `dir` ('' or '.' for all) at a revision, sorted. */
-  async listFilesAt(revision: string, dir: string): Promise<string[]> {
-    checkRevision(revision);
-    const spec = dir === '' || dir === '.' ? [] : [dir.replace(/\/+$/, '')];
-    const out = await this.run(['ls-tree', '-r', '-z', '--name-only', revision, '--', ...spec], 'git.command', `list ${dir || '.'} at ${revision}`);
-    return out.split('\0').filter((p) => p !== '').sort();
-  }
-
-  /** Paths that differ between two revisions (added, modified, deleted, renamed: both names). */
-  async diffNames(fromRevision: string, toRevision: string): Promise<string[]> {
-    checkRevision(fromRevision);
-    checkRevision(toRevision);
-    const out = await this.run(['diff', '--name-only', '--no-renames', '-z', fromRevision, toRevision, '--'], 'git.command', `diff ${fromRevision}..${toRevision}`);
-    return out.split('\0').filter((p) => p !== '');
-  }
-
   /**
    * Writes status files, commits them (only when some content changed) and pushes. A push that
    * loses a race is retried after fetch + rebase with exponential backoff; a rebase conflict
@@ -331,12 +302,6 @@ export class PolicyRepo {
       `branch ${this.branchName} does not exist in ${scrub(this.location.remote)}: push a first commit to it, or configure the branch to follow`,
       scrub(this.location.remote),
     );
-  }
-
-  private async resolveCommit(revision: string): Promise<string> {
-    const out = await this.git.raw(['rev-parse', '--verify', '--quiet', `${revision}^{commit}`]).catch(() => '');
-    if (out.trim() === '') throw new GitError('git.invalid-argument', `revision ${revision} does not exist in the policy repository (fetched from ${scrub(this.location.remote)})`, revision);
-    return out.trim();
   }
 
   private async originHead(): Promise<string> {
@@ -499,12 +464,6 @@ function isRaceLost(message: string): boolean {
 
 function firstLine(text: string): string {
   return text.split('\n').find((l) => /fatal|error|denied|failed/i.test(l))?.trim() ?? text.split('\n')[0];
-}
-
-function checkRevision(rev: string): void {
-  if (rev === '' || rev.startsWith('-') || /[\s\0:]/.test(rev)) {
-    throw new GitError('git.invalid-argument', `invalid revision "${rev}": give a commit sha or a ref name`);
-  }
 }
 
 function checkBranch(branch: string): string {

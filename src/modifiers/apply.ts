@@ -10,7 +10,7 @@
 //     failed (the restore ends PartiallyFailed) and not apply it.
 // Nothing here throws for bad input or bad rules; everything comes back as data. The input
 // object is never modified; when no rule changed it, the same object is returned.
-import type { KubeObject } from '../cluster/types.ts';
+import type { KubeObject } from '../api/kube-object.ts';
 import type { ModifierRule, ResourceModifiersSpec } from '../api/types.ts';
 import { ModifierError, type RuleProblem } from './errors.ts';
 import { compileJsonPatch } from './json-patch.ts';

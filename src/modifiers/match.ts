@@ -11,7 +11,7 @@
 //      Velero's addQuotes rules; a failing test or a missing path is no match; other failures
 //      (an out-of-range array index) are errors.
 // Conditions always read the ORIGINAL object, never one an earlier rule patched.
-import type { KubeObject } from '../cluster/types.ts';
+import type { KubeObject } from '../api/kube-object.ts';
 import type { ModifierConditions } from '../api/types.ts';
 import { ModifierError } from './errors.ts';
 import { compileGlob, type GlobMatcher } from './glob.ts';

@@ -1,6 +1,6 @@
 // Small readings of observed storage objects the plan needs, defensive against odd metadata:
 // a time that does not parse is reported as undefined, never guessed.
-import type { BackupManifest, Inventory, LockInfo } from '../storage/types.ts';
+import type { ObservedInventory as Inventory, ObservedLock as LockInfo, ObservedManifest as BackupManifest } from '../api/inventory.ts';
 
 // Manifests are immutable once listed, and the engine plans the same ones every tick: parsing
 // their times once (Date.parse of 2 x 20,000 strings was the largest cost of a steady plan)

@@ -13,7 +13,8 @@
 //   about); Delete expires them through the same grace period.
 // - Pre-restore safety backups (manifest.preRestoreFor) are outside every policy's retention.
 import type { BackupPolicy, PolicyRepository } from '../api/types.ts';
-import type { Inventory, InventoryBackup } from '../storage/types.ts';
+import { chooseRepoLocation } from '../api/location-choice.ts';
+import type { ObservedBackup as InventoryBackup, ObservedInventory as Inventory } from '../api/inventory.ts';
 import { formatDuration, parseDuration } from '../schedule/duration.ts';
 import { evaluateDue, type BackupLookup, type SlotCache } from '../schedule/due.ts';
 import { rfc3339 } from '../schedule/naming.ts';
@@ -143,7 +144,8 @@ function planPolicy(
   frozen: FrozenSets,
 ): PolicySchedule {
   const name = policy.metadata.name;
-  const location = policy.spec.location ?? defaultLocation(repo);
+  const chosen = policy.spec.location ?? chooseRepoLocation(repo, undefined);
+  const location = typeof chosen === 'string' ? chosen : chosen.ok ? chosen.location.metadata.name : undefined;
   const schedule: PolicySchedule = { policy: name, location, suspended: policy.spec.suspend === true, frozen: false };
   if (frozen.policies.has(name)) {
     schedule.frozen = true;
@@ -435,13 +437,6 @@ function indexBackups(all: Located[]): BackupIndex {
 
 function allBackups(inventories: Record<string, Inventory>): Located[] {
   return Object.keys(inventories).flatMap((location) => inventories[location].backups.map((backup) => ({ location, backup })));
-}
-
-function defaultLocation(repo: PolicyRepository): string | undefined {
-  const defaults = repo.locations.filter((l) => l.spec.default === true);
-  if (defaults.length === 1) return defaults[0].metadata.name;
-  if (defaults.length === 0 && repo.locations.length === 1) return repo.locations[0].metadata.name;
-  return undefined;
 }
 
 function key(location: string, backup: string): string {

@@ -2,7 +2,7 @@
 // restores/<name>/result.json.gz (the inventory's `restores`). The backup is resolved here, so the
 // plan shows exactly which backup a restore will read.
 import type { RestoreRequest } from '../api/types.ts';
-import type { Inventory, InventoryBackup } from '../storage/types.ts';
+import type { ObservedBackup as InventoryBackup, ObservedInventory as Inventory } from '../api/inventory.ts';
 import type { PlanBlocked, PlanNote, RestoreAction } from './types.ts';
 import { backupTime } from './observed.ts';
 

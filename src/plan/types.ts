@@ -2,7 +2,7 @@
 // objects at a revision, the observed inventories and the clock; the engine executes `actions`
 // in order and reports `notes` and `blocked`. Everything here is plain data (JSON-serializable).
 import type { PolicyRepository, ValidationError } from '../api/types.ts';
-import type { Inventory } from '../storage/types.ts';
+import type { ObservedInventory as Inventory } from '../api/inventory.ts';
 
 /** What the engine knows about a policy whose file was removed (from the previous status). */
 export interface RemovedPolicy {

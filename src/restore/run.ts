@@ -164,7 +164,7 @@ async function restore(
   const { items, failed } = prepareItems(selected, spec, modifier);
   const steps = planSteps(items);
   planned(items.length + failed.length);
-  for (const f of failed) itemDone();
+  for (let i = 0; i < failed.length; i++) itemDone();
 
   // The cluster must answer before anything else happens: an unreachable cluster fails the
   // restore as a whole rather than every item.

@@ -2,6 +2,7 @@
 // scope the restore touches (its target namespaces, after mapping, and the group-resources of
 // its items), so another restore from this backup undoes it. Objects the restore creates are
 // not deleted by that undo (a restore never deletes); everything it changed is put back.
+import { slotStamp } from '../schedule/naming.ts';
 import type { Logger } from 'pino';
 import type { ResourceSelection } from '../api/types.ts';
 import type { ClusterClient } from '../cluster/client.ts';
@@ -14,8 +15,7 @@ import type { RestoreItem } from './types.ts';
 
 /** `<restore>-pre-<YYYYMMDDhhmmss>` (UTC). */
 export function safetyBackupName(restore: string, at: Date): string {
-  const stamp = at.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  return `${restore}-pre-${stamp}`;
+  return `${restore}-pre-${slotStamp(at)}`;
 }
 
 /** What the safety backup selects: the restore's target scope, without label filters. */

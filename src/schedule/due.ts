@@ -13,7 +13,7 @@
 //   the retry would write under the same name; once a later tick cleans it, the slot is due again.
 // - suspend: no new backups; nextScheduledTime is not reported.
 import type { BackupPolicy } from '../api/types.ts';
-import type { InventoryBackup } from '../storage/types.ts';
+import type { ObservedBackup as InventoryBackup } from '../api/inventory.ts';
 import { latestSlotAtOrBefore, nextSlotAfter, parseSchedule } from './expression.ts';
 import { formatSlot, INITIAL_TRIGGER, oneTimeBackupName, scheduledBackupName } from './naming.ts';
 

@@ -44,3 +44,8 @@ export function formatSlot(slot: Date): string {
 export function rfc3339(d: Date): string {
   return d.toISOString().replace('.000Z', 'Z');
 }
+
+/** RFC3339 UTC at second precision (milliseconds dropped): the form the plan and status use for "now". */
+export function rfc3339Seconds(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

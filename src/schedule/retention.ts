@@ -13,7 +13,7 @@
 // Failed / PartiallyFailed backups never count toward keep or GFS; they live for failedBackupTTL.
 // The newest Completed backup is never let go, whatever the rules say: it is the one that restores.
 import type { BackupPolicySpec, GfsRetention } from '../api/types.ts';
-import type { BackupPhase } from '../storage/types.ts';
+import type { BackupPhase } from '../api/inventory.ts';
 import { formatDuration, parseDuration } from './duration.ts';
 
 export const DEFAULT_GRACE_PERIOD = '24h';

@@ -1,7 +1,9 @@
 // Shapes stored in a BackupLocation (DESIGN §3). Metadata is plain JSON, never encrypted,
 // so listings and plans work without the key; it never holds a credential.
 
-export type BackupPhase = 'Completed' | 'PartiallyFailed' | 'Failed';
+import type { BackupPhase } from '../api/inventory.ts';
+
+export type { BackupPhase };
 
 export interface ArtifactDigest {
   /** File name inside backups/<name>/, e.g. "resources.tar.gz.enc". */

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
+import { startSimulator, type Simulator } from '../../src/sim/index.ts';
 import { connectCluster, type ClusterClient } from '../../src/cluster/connect.ts';
 import { runBackup } from '../../src/backup/run.ts';
 import { BackupError } from '../../src/backup/types.ts';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
+import { startSimulator, type Simulator } from '../../src/sim/index.ts';
 import { connectCluster, ClusterError, type ClusterClient } from '../../src/cluster/connect.ts';
 import type { ApiResource, KubeObject } from '../../src/cluster/types.ts';
 

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
+import { startSimulator, type Simulator } from '../../src/sim/index.ts';
 import { connectCluster, ClusterError, type ClusterClient } from '../../src/cluster/connect.ts';
 import type { ListedItem } from '../../src/cluster/client.ts';
 import type { KubeObject } from '../../src/cluster/types.ts';

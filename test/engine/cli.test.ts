@@ -7,7 +7,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
+import { startSimulator, type Simulator } from '../../src/sim/index.ts';
 import type { KubeObject } from '../../src/cluster/types.ts';
 import { git, humanCommit, makeRemote, nonFastForwards, type Remote } from '../git/helpers.ts';
 import { LOCAL_LOCATION, useSampleCluster } from './fixtures.ts';

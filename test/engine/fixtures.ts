@@ -4,7 +4,7 @@
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { parse } from 'yaml';
-import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
+import { startSimulator, type Simulator } from '../../src/sim/index.ts';
 import { git, tempRoot, type Remote } from '../git/helpers.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Simulator } from '../../src/cluster/sim/index.ts';
+import type { Simulator } from '../../src/sim/index.ts';
 import { engineConfig, type EngineConfig } from '../../src/engine/config.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { git, head, humanCommit, isAncestor, makeRemote, nonFastForwards } from '../git/helpers.ts';

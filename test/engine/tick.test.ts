@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { engineConfig } from '../../src/engine/config.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { git, humanCommit, makeRemote, type Remote } from '../git/helpers.ts';

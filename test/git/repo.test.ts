@@ -141,26 +141,6 @@ describe('openPolicyRepo and sync', () => {
   });
 });
 
-describe('reading at a revision', () => {
-  it('reads and lists files at an older revision and names the paths that changed', async () => {
-    const { remote, repo } = await setup();
-    const r1 = (await repo.sync()).revision;
-    const r2 = humanCommit(remote, { 'policies/kcm.yaml': 'changed\n', 'policies/web.yaml': 'web\n', 'locations/primary.yaml': null }, 'edit');
-    await repo.sync();
-    expect(await repo.readFileAt(r1, 'policies/kcm.yaml')).toBe(POLICY);
-    expect(await repo.readFileAt(r2, 'policies/kcm.yaml')).toBe('changed\n');
-    expect(await repo.readFileAt(r2, 'locations/primary.yaml')).toBeUndefined();
-    expect(await repo.listFilesAt(r1, 'policies')).toEqual(['policies/kcm.yaml']);
-    expect(await repo.listFilesAt(r2, '')).toEqual(['policies/kcm.yaml', 'policies/web.yaml']);
-    expect((await repo.diffNames(r1, r2)).sort()).toEqual(['locations/primary.yaml', 'policies/kcm.yaml', 'policies/web.yaml']);
-
-    const bad = await repo.readFileAt('0123456789abcdef0123456789abcdef01234567', 'policies/kcm.yaml').catch((e: unknown) => e);
-    expect((bad as GitError).code).toBe('git.invalid-argument');
-    const injected = await repo.listFilesAt('--output=/tmp/x', 'policies').catch((e: unknown) => e);
-    expect((injected as GitError).code).toBe('git.invalid-argument');
-  });
-});
-
 describe('commitStatus', () => {
   it('writes status files, commits with subject, body, [skip ci] and trailers, and pushes', async () => {
     const { remote, repo } = await setup();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectCluster, type ClusterClient } from '../../src/cluster/connect.ts';
-import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
+import { startSimulator, type Simulator } from '../../src/sim/index.ts';
 import { embeddedLocation } from '../../src/backup/resolve.ts';
 import { runBackup } from '../../src/backup/run.ts';
 import { openLocation } from '../../src/storage/index.ts';

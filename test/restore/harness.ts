@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_VERSION, type BackupLocation, type BackupLocationSpec, type ResourceModifiersSpec, type ResourceSelection, type RestoreRequestSpec } from '../../src/api/types.ts';
 import { connectCluster, type ClusterClient } from '../../src/cluster/connect.ts';
-import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
+import { startSimulator, type Simulator } from '../../src/sim/index.ts';
 import type { KubeObject } from '../../src/cluster/types.ts';
 import { runBackup } from '../../src/backup/run.ts';
 import { openLocation, type BackupStore, type BackupManifest } from '../../src/storage/index.ts';

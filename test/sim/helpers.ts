@@ -1,7 +1,7 @@
 // Shared setup for the simulator tests: a running simulator, client-node clients built from its
 // kubeconfig (unchanged client-node, as cairn's adapter uses it), and a raw HTTP helper.
 import * as k8s from '@kubernetes/client-node';
-import { startSimulator, type Simulator } from '../../src/cluster/sim/index.ts';
+import { startSimulator, type Simulator } from '../../src/sim/index.ts';
 
 export interface Harness {
   sim: Simulator;

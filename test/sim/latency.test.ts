@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startSimulator } from '../../src/cluster/sim/index.ts';
+import { startSimulator } from '../../src/sim/index.ts';
 import { harness, configMap, type Harness } from './helpers.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');

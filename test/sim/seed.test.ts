@@ -3,7 +3,7 @@ import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { harness, type Harness } from './helpers.ts';
-import { loadSeed, startSimulator, SeedError } from '../../src/cluster/sim/index.ts';
+import { loadSeed, startSimulator, SeedError } from '../../src/sim/index.ts';
 
 const SAMPLES = resolve(import.meta.dirname, '../../samples/cluster');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLabelSelector, matchesLabels, parseFieldSelector, matchesFields, SelectorError, COMMON_FIELDS } from '../../src/cluster/sim/selectors.ts';
+import { parseLabelSelector, matchesLabels, parseFieldSelector, matchesFields, SelectorError, COMMON_FIELDS } from '../../src/sim/selectors.ts';
 
 const labels = { app: 'web', tier: 'front', 'k0rdent.mirantis.com/component': 'kcm', replicas: '3' };
 

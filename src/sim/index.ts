@@ -15,7 +15,7 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { KubeObject } from '../types.ts';
+import type { KubeObject } from '../cluster/types.ts';
 import { ClusterApi } from './api.ts';
 import { SimServer, type Stats } from './server.ts';
 import { ApiStatusError } from './status.ts';

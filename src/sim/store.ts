@@ -1,7 +1,7 @@
 // The simulator's object store: one table per group-resource, objects keyed "namespace/name"
 // (cluster-scoped: "name"). Keys are kept sorted lazily — the sorted array is rebuilt only after
 // a create or delete — so paging through 10,000 objects never re-sorts per page.
-import type { KubeObject } from '../types.ts';
+import type { KubeObject } from '../cluster/types.ts';
 
 export type StoredObject = KubeObject & { metadata: KubeObject['metadata'] & { resourceVersion: string; uid: string } };
 

@@ -3,23 +3,14 @@
 // knowledge the simulator does not have, so they are refused with 415 rather than approximated.
 import jsonpatch from 'fast-json-patch';
 import { ApiStatusError, errors } from './status.ts';
+// The same RFC 7386 merge as resource modifiers: the apiserver and Velero both use
+// evanphx/json-patch's MergePatch (apimachinery strategicpatch/patch.go), so one home serves both.
+import { mergePatch } from '../modifiers/merge-patch.ts';
 
 export const MERGE_PATCH = 'application/merge-patch+json';
 export const JSON_PATCH = 'application/json-patch+json';
 const STRATEGIC = 'application/strategic-merge-patch+json';
 const APPLY = 'application/apply-patch+yaml';
-
-/** RFC 7386: objects merge recursively, null deletes, anything else replaces. */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const base: Record<string, unknown> =
-    target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
-  for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
-    if (value === null) delete base[key];
-    else base[key] = mergePatch(base[key], value);
-  }
-  return base;
-}
 
 /** Applies `body` (already parsed JSON) to a copy of `current` per `contentType`. */
 export function applyPatch(current: Record<string, unknown>, body: unknown, contentType: string, what: { kind: string; name: string }): Record<string, unknown> {

@@ -3,7 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { KubeObject } from '../types.ts';
+import type { KubeObject } from '../cluster/types.ts';
 
 export class SeedError extends Error {
   readonly code = 'InvalidSeed';

@@ -1,0 +1,98 @@
+// The direction of dependencies (ARCHITECTURE.md), checked over the import statements of src/:
+// the pure core imports no adapter, no application module and no I/O; a CLI command reaches
+// adapters only through the application functions the engine also uses. A small scan of import
+// lines is enough here: every import in src/ is a static or dynamic import of a string literal.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
+
+/** The rooms of src/ (ARCHITECTURE.md). */
+const CORE = ['api', 'schedule', 'plan', 'modifiers'];
+const ADAPTERS = ['storage', 'cluster', 'git', 'server', 'etcd', 'sim'];
+const APPLICATION = ['backup', 'restore', 'engine', 'demo'];
+/** Node built-ins that do I/O; the core may use node:crypto (hashing) and pure helpers only. */
+const IO_BUILTINS = /^node:(fs|fs\/promises|net|http|https|child_process|dgram|dns|tls|worker_threads)$/;
+
+/**
+ * CLI → adapter imports that still exist, to be moved behind application functions (issue 18.5).
+ * The list may only shrink: a new entry fails the test, and so does an entry that no longer exists.
+ */
+const CLI_ADAPTER_DEBT = new Set<string>([
+  'cli/backup.ts → cluster/connect.ts',
+  'cli/backup.ts → storage/index.ts',
+  'cli/backups.ts → storage/index.ts',
+  'cli/engine.ts → server/http.ts',
+  'cli/restore.ts → cluster/connect.ts',
+  'cli/restore.ts → storage/index.ts',
+  'cli/sim.ts → sim/index.ts',
+  'cli/engine.ts → simple-git',
+]);
+
+/** Core → adapter imports that still exist (issue 18.3); may only shrink, like the list above. */
+const CORE_ADAPTER_DEBT = new Set<string>([]);
+
+const HEAVY_PACKAGES = ['@kubernetes/client-node', 'minio', 'simple-git', 'prom-client', 'etcd3'];
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+interface Edge {
+  from: string; // "plan/plan.ts"
+  to: string; // "storage/types.ts", or a package name
+  room: string; // the room imported ("storage"), or the package
+}
+
+function importsOf(file: string): Edge[] {
+  const text = readFileSync(file, 'utf8');
+  const from = relative(SRC, file);
+  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1] ?? m[2]);
+  return specs.map((spec) => {
+    if (!spec.startsWith('.')) return { from, to: spec, room: spec };
+    const to = relative(SRC, resolve(dirname(file), spec));
+    return { from, to, room: to.split('/')[0] };
+  });
+}
+
+const edges = files(SRC).flatMap(importsOf);
+const roomOf = (path: string) => path.split('/')[0];
+const key = (e: Edge) => `${e.from} → ${e.to}`;
+
+describe('dependency direction', () => {
+  it('finds the import statements it checks (the scan itself works)', () => {
+    expect(edges.some((e) => e.from === 'plan/plan.ts' && e.room === 'schedule')).toBe(true);
+    expect(edges.some((e) => e.from.startsWith('cli/') && e.room === 'commander')).toBe(true);
+  });
+
+  it('the core imports no adapter, no application module, no CLI', () => {
+    const bad = edges.filter((e) => CORE.includes(roomOf(e.from)) && [...ADAPTERS, ...APPLICATION, 'cli'].includes(e.room)).map(key);
+    expect(bad.filter((k) => !CORE_ADAPTER_DEBT.has(k))).toEqual([]);
+    expect([...CORE_ADAPTER_DEBT].filter((k) => !bad.includes(k)), 'entries to remove from CORE_ADAPTER_DEBT').toEqual([]);
+  });
+
+  it('the core does no I/O and loads no heavy client', () => {
+    const bad = edges.filter((e) => CORE.includes(roomOf(e.from)) && (IO_BUILTINS.test(e.to) || HEAVY_PACKAGES.includes(e.to))).map(key);
+    // The loader reads the policy repository's files and schema.ts the bundled JSON Schemas:
+    // the one I/O the api room owns, reading its own inputs.
+    const reads = ['api/loader.ts', 'api/yaml-source.ts', 'api/schema.ts'];
+    expect(bad.filter((k) => !reads.some((r) => k.startsWith(`${r} `)))).toEqual([]);
+  });
+
+  it('driven adapters (storage, cluster, git, etcd) import neither the application nor the CLI', () => {
+    // The server is a driving adapter, like the CLI: it may ask the engine for its state.
+    const driven = ['storage', 'cluster', 'git', 'etcd'];
+    const bad = edges.filter((e) => driven.includes(roomOf(e.from)) && [...APPLICATION, 'cli', 'server'].includes(e.room)).map(key);
+    expect(bad).toEqual([]);
+  });
+
+  it('a CLI command reaches adapters only through application functions', () => {
+    const bad = edges.filter((e) => roomOf(e.from) === 'cli' && (ADAPTERS.includes(e.room) || HEAVY_PACKAGES.includes(e.to))).map(key);
+    expect(bad.filter((k) => !CLI_ADAPTER_DEBT.has(k))).toEqual([]);
+    expect([...CLI_ADAPTER_DEBT].filter((k) => !bad.includes(k)), 'entries to remove from CLI_ADAPTER_DEBT').toEqual([]);
+  });
+});

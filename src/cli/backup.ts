@@ -11,7 +11,7 @@ import { clusterConnectOptions, connectCluster, type ClusterClient } from '../cl
 import { createLogger } from '../log.ts';
 import { scheduledBackupName } from '../schedule/naming.ts';
 import { openLocation } from '../storage/index.ts';
-import { payloadArtifact } from '../storage/manifest.ts';
+import { payloadSize } from '../backup/describe.ts';
 
 interface CreateOptions {
   policy: string;
@@ -64,7 +64,7 @@ async function createBackup(opts: CreateOptions): Promise<number> {
       phase: manifest.phase,
       location: manifest.location,
       items: manifest.totalItems,
-      bytes: payloadArtifact(manifest).size,
+      bytes: payloadSize(manifest),
       durationSeconds: Math.round((Date.now() - started) / 100) / 10,
       warnings: manifest.warnings,
       errors: manifest.errors,

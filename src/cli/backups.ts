@@ -6,8 +6,7 @@ import type { Command } from 'commander';
 import { loadRepository } from '../api/loader.ts';
 import { openLocation, type BackupStore, type IndexEntry, type InventoryBackup } from '../storage/index.ts';
 import { createLogger } from '../log.ts';
-import { payloadArtifact } from '../storage/manifest.ts';
-import { etcdDescribeRows } from '../etcd/describe.ts';
+import { etcdDescribeRows, payloadSize } from '../backup/describe.ts';
 
 interface CommonOptions {
   location?: string;
@@ -66,7 +65,7 @@ function inventoryRows(backups: InventoryBackup[]): string[][] {
     phaseOf(b),
     b.manifest?.policy ?? '-',
     b.manifest ? String(b.manifest.totalItems) : '-',
-    humanSize(b.manifest ? payloadArtifact(b.manifest).size : undefined),
+    humanSize(b.manifest ? payloadSize(b.manifest) : undefined),
     b.manifest?.startTimestamp ?? b.lastModified,
     b.expiry?.deleteAfter ?? '',
   ]);

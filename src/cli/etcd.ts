@@ -4,11 +4,7 @@
 // directory lives. Flags are named as `etcdctl snapshot restore` names them; --data-dir is
 // therefore the member's directory, and cairn's own data directory is --cairn-data-dir.
 // Exit 0 when the data directory is built, 1 when cairn refuses or the restore fails.
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadRepository } from '../api/loader.ts';
-import { createLogger } from '../log.ts';
-import { openLocation } from '../storage/index.ts';
 
 interface EtcdRestoreCliOptions {
   location?: string;
@@ -38,11 +34,13 @@ export function registerEtcd(program: Command): void {
     .option('--output <format>', 'text or json', 'text')
     .action(async (backup: string, opts: EtcdRestoreCliOptions) => {
       if (opts.output !== 'text' && opts.output !== 'json') throw new Error(`--output must be text or json, not ${JSON.stringify(opts.output)}`);
-      const { restoreEtcdMember } = await import('../etcd/restore.ts');
-      const store = await openLocationFromRepo(opts);
+      const { restoreEtcdMemberFromRepo } = await import('../restore/etcd.ts');
       const say = (m: string) => opts.output === 'text' && process.stderr.write(`${m}\n`);
       try {
-        const result = await restoreEtcdMember(store, backup, {
+        const result = await restoreEtcdMemberFromRepo(backup, {
+          repo: opts.repo,
+          ...(opts.location ? { location: opts.location } : {}),
+          cairnDataDir: opts.cairnDataDir,
           dataDir: opts.dataDir,
           name: opts.name,
           initialCluster: opts.initialCluster,
@@ -60,15 +58,4 @@ export function registerEtcd(program: Command): void {
         process.exitCode = 1;
       }
     });
-}
-
-async function openLocationFromRepo(opts: EtcdRestoreCliOptions) {
-  const repoDir = resolve(opts.repo);
-  const repo = await loadRepository(repoDir);
-  const location = opts.location ? repo.locations.find((l) => l.metadata.name === opts.location) : repo.locations.find((l) => l.spec.default);
-  if (!location) {
-    const names = repo.locations.map((l) => l.metadata.name);
-    throw new Error(`${opts.location ? `no valid BackupLocation named ${opts.location}` : 'no default BackupLocation (pass --location)'} in ${repoDir}/locations; valid locations: ${names.length ? names.join(', ') : '(none)'}`);
-  }
-  return openLocation(location, { baseDir: resolve(opts.cairnDataDir), logger: createLogger({ level: process.env.CAIRN_LOG_LEVEL ?? 'warn' }) });
 }

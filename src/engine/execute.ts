@@ -9,7 +9,7 @@ import { runBackup } from '../backup/run.ts';
 import { runRestore } from '../restore/run.ts';
 import { runEtcdBackup } from '../backup/etcd.ts';
 import { closeMembers, connectMembers } from '../etcd/connect.ts';
-import { planEtcdRestore } from '../etcd/restore-request.ts';
+import { planEtcdRestore } from '../restore/etcd.ts';
 import { isEtcdBackup } from '../storage/manifest.ts';
 import type { BackupStore } from '../storage/index.ts';
 import type { EngineConfig } from './config.ts';

@@ -92,7 +92,7 @@ async function backupLocked(opts: RunEtcdBackupOptions, logger: Logger): Promise
         phase = 'Completed';
         log.write('info', 'etcd snapshot stored', { ...etcd });
       } catch (err) {
-        if (!isEtcdSide(err)) throw err;
+        if (!isEtcdSide(err) || opts.signal?.aborted) throw err; // storage failing or cancelled: abort below
         errors.push(err.message);
         log.write('error', 'etcd snapshot failed', { error: err.message });
         // Overwrite whatever part was stored: a Failed backup holds no half snapshot.

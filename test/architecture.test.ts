@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
 
 /** The rooms of src/ (ARCHITECTURE.md). */
-const CORE = ['api', 'schedule', 'plan', 'modifiers'];
+const CORE = ['api', 'match', 'schedule', 'plan', 'modifiers'];
 const ADAPTERS = ['storage', 'cluster', 'git', 'server', 'etcd', 'sim'];
 const APPLICATION = ['backup', 'restore', 'engine', 'demo'];
 /** Node built-ins that do I/O; the core may use node:crypto (hashing) and pure helpers only. */
@@ -21,14 +21,16 @@ const IO_BUILTINS = /^node:(fs|fs\/promises|net|http|https|child_process|dgram|d
  * The list may only shrink: a new entry fails the test, and so does an entry that no longer exists.
  */
 const CLI_ADAPTER_DEBT = new Set<string>([
-  'cli/backup.ts → cluster/connect.ts',
-  'cli/backup.ts → storage/index.ts',
-  'cli/backups.ts → storage/index.ts',
+  // backup.ts, backups.ts and restore.ts were split into light registration modules and their
+  // lazily loaded implementations (issue 17): the same debt, under the implementations' names.
+  'cli/backup-create.ts → cluster/connect.ts',
+  'cli/backup-create.ts → storage/index.ts',
+  'cli/backup-inspect.ts → storage/index.ts',
+  'cli/location.ts → storage/index.ts',
   'cli/engine.ts → server/http.ts',
-  'cli/restore.ts → cluster/connect.ts',
-  'cli/restore.ts → storage/index.ts',
+  'cli/restore-create.ts → cluster/connect.ts',
+  'cli/restore-create.ts → storage/index.ts',
   'cli/sim.ts → sim/index.ts',
-  'cli/engine.ts → simple-git',
 ]);
 
 /** Core → adapter imports that still exist (issue 18.3); may only shrink, like the list above. */

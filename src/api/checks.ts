@@ -6,8 +6,8 @@ import { parseSchedule } from '../schedule/expression.ts';
 import type { KindName } from './types.ts';
 import { issue, type Issue, type PathSegment } from './errors.ts';
 import { inlineKubeconfigProblem } from './credentials.ts';
-import { DNS_LABEL, checkGlobList, checkLabelSelector, globProblem, pointerProblem, regexProblem } from './patterns.ts';
-import { parseDocument } from 'yaml';
+import { DNS_LABEL, checkGlobList, checkIncludeExclude, checkLabelSelector, globProblem, pointerProblem, regexProblem } from './patterns.ts';
+import { patchDataProblem } from '../modifiers/patch-data.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -31,9 +31,9 @@ function checkDuration(spec: Obj, field: string, out: Issue[], positive: boolean
 }
 
 function checkSelection(spec: Obj, out: Issue[]): void {
-  for (const f of ['includedNamespaces', 'excludedNamespaces', 'includedResources', 'excludedResources']) {
-    out.push(...checkGlobList(spec[f], ['spec', f]));
-  }
+  // Velero's list rules (ValidateNamespaceIncludesExcludes, ValidateIncludesExcludes).
+  out.push(...checkIncludeExclude('namespaces', spec, ['spec'], { included: 'includedNamespaces', excluded: 'excludedNamespaces' }));
+  out.push(...checkIncludeExclude('resources', spec, ['spec'], { included: 'includedResources', excluded: 'excludedResources' }));
   out.push(...checkLabelSelector(spec.labelSelector, ['spec', 'labelSelector']));
   if (Array.isArray(spec.orLabelSelectors)) {
     spec.orLabelSelectors.forEach((s, i) => out.push(...checkLabelSelector(s, ['spec', 'orLabelSelectors', i])));
@@ -136,17 +136,6 @@ function checkRestore(spec: Obj, out: Issue[]): void {
   checkSelection(spec, out);
 }
 
-function patchDataProblem(data: string): string | undefined {
-  const doc = parseDocument(data, { prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) return `is not valid YAML or JSON: ${doc.errors[0].message}`;
-  try {
-    if (!obj(doc.toJS({ maxAliasCount: 100 }))) return 'must be a map (the fields to merge into the object)';
-  } catch {
-    return 'aliases expand to too many nodes';
-  }
-  return undefined;
-}
-
 /** Velero's validation of `version: v1` modifiers, and the syntax of what the rules contain. */
 export function checkVeleroModifiers(spec: unknown, base: PathSegment[]): Issue[] {
   const out: Issue[] = [];
@@ -176,8 +165,9 @@ export function checkVeleroModifiers(spec: unknown, base: PathSegment[]): Issue[
         });
       }
     }
+    // A rule with conditions and no patches is accepted, as Velero's Validate accepts it; an item
+    // it matches fails at restore with "no patch data found", as in Velero (modifiers/apply.ts).
     const kinds = (['patches', 'mergePatches', 'strategicPatches'] as const).filter((k) => Array.isArray(rule[k]) && (rule[k] as unknown[]).length > 0);
-    if (kinds.length === 0) out.push(issue('modifiers.patches', at, 'a rule needs one of patches, mergePatches or strategicPatches (none is set or all are empty)'));
     if (kinds.length > 1) out.push(issue('modifiers.patches', [...at, kinds[1]], `only one of patches, mergePatches, strategicPatches can be specified (found ${kinds.join(' and ')})`, 'key'));
     if (Array.isArray(rule.patches)) {
       rule.patches.forEach((p, j) => {
@@ -203,13 +193,8 @@ export function checkVeleroModifiers(spec: unknown, base: PathSegment[]): Issue[
       (rule[k] as unknown[]).forEach((p, j) => {
         const data = obj(p)?.patchData;
         if (typeof data !== 'string') return;
-        const where = [...at, k, j, 'patchData'];
-        if (data.trim() === '') {
-          out.push(issue('modifiers.patch-data', where, 'must not be empty: give the patch as YAML or JSON'));
-          return;
-        }
         const problem = patchDataProblem(data);
-        if (problem) out.push(issue('modifiers.patch-data', where, problem));
+        if (problem) out.push(issue('modifiers.patch-data', [...at, k, j, 'patchData'], `${problem.message}${problem.line && data.includes('\n') ? ` (line ${problem.line} of patchData)` : ''}`));
       });
     }
   });

@@ -49,7 +49,25 @@ function normalizeValues(spec: ResourceModifiersSpec): ResourceModifiersSpec {
   return spec;
 }
 
+/**
+ * A patch or match `value` written as an integer beyond 2^53 arrives as a bigint (yaml-source.ts):
+ * it becomes its exact decimal text before validation, as normalizeValues does for other numbers.
+ */
+function exactValues(value: unknown): void {
+  const rules = obj(value)?.resourceModifierRules;
+  if (!Array.isArray(rules)) return;
+  for (const rule of rules) {
+    const r = obj(rule);
+    const lists = [r?.patches, obj(r?.conditions)?.matches];
+    for (const list of lists) {
+      if (!Array.isArray(list)) continue;
+      for (const p of list) if (typeof obj(p)?.value === 'bigint') obj(p)!.value = String(obj(p)!.value);
+    }
+  }
+}
+
 function veleroIssues(value: unknown, base: PathSegment[]): Issue[] {
+  exactValues(value);
   return combineIssues(findInlineCredentials(value, 'ResourceModifiers'), validateVeleroModifiers(value), checkVeleroModifiers(value, base));
 }
 
@@ -108,6 +126,7 @@ export function parseModifiersDocument(value: unknown, file: string, locator?: L
   }
   if (form === 'ResourceModifiers') {
     const name = typeof obj(o!.metadata)?.name === 'string' ? (obj(o!.metadata)!.name as string) : undefined;
+    exactValues(o!.spec);
     const errors = toErrors(validateObject('ResourceModifiers', value), file, locator, { kind: 'ResourceModifiers', name });
     return errors.length ? { form, name, errors } : { form, name, spec: normalizeValues(o!.spec as ResourceModifiersSpec), errors };
   }

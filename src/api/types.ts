@@ -165,6 +165,7 @@ export interface RestoreRequestSpec extends ResourceSelection {
   preRestoreBackup?: boolean; // default true
   restoreStatus?: boolean; // default false
   preserveNodePorts?: boolean; // default false
+  namespaceTerminationTimeout?: string; // Go duration, default 3m
 }
 
 // ---------------------------------------------------------------- ResourceModifiers (Velero v1)

@@ -6,6 +6,7 @@ import { isScalar, LineCounter, parseAllDocuments, visit, type Document } from '
 import { YamlLocator, type Position } from './locate.ts';
 import type { ValidationError } from './types.ts';
 import { validationError } from './errors.ts';
+import { exactNumber } from '../exact-json.ts';
 
 export const MAX_FILE_BYTES = 1024 * 1024;
 /** Aliases one document may expand; plenty for real manifests, far too few for an attack. */
@@ -105,6 +106,7 @@ export function parseYamlText(text: string, file: string, shift?: Shift): Parsed
     if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return;
     let value: unknown;
     if (doc.errors.length === 0) {
+      exactIntegers(doc);
       try {
         value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
       } catch (e) {
@@ -141,4 +143,19 @@ export async function readYamlFile(absPath: string, file: string): Promise<Parse
     return { docs: [], errors: [validationError(file, decoded.error, 'file.encoding', '', decoded.error.message)], readable: false };
   }
   return { ...parseYamlText(decoded.text, file), readable: true };
+}
+
+/**
+ * An integer scalar beyond 2^53 (a resource modifier value for an int64 field, say) becomes a
+ * bigint with the digits as written: a JS number would round it (exact-json.ts). Fields whose
+ * schema asks for a number reject a bigint, which such a number deserves there anyway.
+ */
+function exactIntegers(doc: Document): void {
+  visit(doc, {
+    Scalar(_k, node) {
+      if (typeof node.value === 'number' && Number.isInteger(node.value) && !Number.isSafeInteger(node.value) && typeof node.source === 'string' && /^[-+]?\d+$/.test(node.source)) {
+        node.value = exactNumber(node.source.replace(/^\+/, ''));
+      }
+    },
+  });
 }

@@ -3,16 +3,21 @@
 import type { ResourceSelection } from '../api/types.ts';
 import type { ApiResource, KubeObject } from '../cluster/types.ts';
 import {
+  allNamespacesSelected,
   CRDS,
-  formatLabelSelector,
+  backupKeepsNamespace,
+  backupListsNamespaces,
+  excludedByLabel,
   includeClusterScoped,
-  isGlob,
   namespaceIncluded,
   objectSelected,
   resourceIncluded,
   serverLabelSelector,
   NAMESPACES,
+  resourceExcluded,
 } from '../cluster/selection.ts';
+import { isGlob } from '../match/glob.ts';
+import { formatLabelSelector } from '../match/label-selector.ts';
 
 export interface ListTask {
   res: ApiResource;
@@ -20,8 +25,22 @@ export interface ListTask {
   namespace?: string;
   /** Pushed to the server to narrow the transfer; objects are re-checked client-side anyway. */
   labelSelector?: string;
-  /** CRDs are listed after everything else: which ones are needed depends on what was found. */
+  /** CRDs and Namespaces are listed after everything else: which ones are kept depends on what was found. */
   deferred: boolean;
+}
+
+export const PVS = 'persistentvolumes';
+export const PVCS = 'persistentvolumeclaims';
+
+/**
+ * Velero's rule for volumes: a backup of some namespaces with includeClusterResources unset
+ * also takes the PersistentVolume bound to each PersistentVolumeClaim it takes (the claim is
+ * useless without it), unless persistentvolumes is excluded. includeClusterResources false
+ * means no cluster-scoped object, PVs included; true takes every PV anyway.
+ */
+export function volumesOfClaims(sel: ResourceSelection): boolean {
+  const mode = sel.includeClusterResources;
+  return (mode === undefined || mode === null) && !allNamespacesSelected(sel) && !resourceExcluded(PVS, sel) && resourceIncluded(PVCS, sel);
 }
 
 /**
@@ -54,21 +73,48 @@ export function planLists(resources: readonly ApiResource[], sel: ResourceSelect
       else tasks.push({ res, labelSelector, deferred: false });
       continue;
     }
+    if (res.groupResource === PVS && volumesOfClaims(sel)) {
+      // Listed after the claims, whole (claimRef is in spec); kept by keepObject.
+      tasks.push({ res, deferred: true });
+      continue;
+    }
+    if (res.groupResource === NAMESPACES) {
+      // Kept by what was found in them or by their own labels (backupKeepsNamespace): listed whole.
+      if (backupListsNamespaces(sel)) tasks.push({ res, deferred: true });
+      continue;
+    }
     if (!includeClusterScoped(res, sel)) continue;
-    // Namespaces and CRDs may be kept regardless of labels (they are needed), so list them whole.
-    const related = res.groupResource === NAMESPACES || res.groupResource === CRDS;
-    tasks.push({ res, labelSelector: related ? undefined : labelSelector, deferred: res.groupResource === CRDS });
+    // CRDs may be kept regardless of labels (the custom resources need them), so list them whole.
+    const crds = res.groupResource === CRDS;
+    tasks.push({ res, labelSelector: crds ? undefined : labelSelector, deferred: crds });
   }
   return tasks;
 }
 
+/** What the lists archived so far hold, which decides the deferred lists (CRDs, Namespaces). */
+export interface Found {
+  /** Group-resources with items ("widgets.example.com"). */
+  resources: ReadonlySet<string>;
+  /** Namespaces in which an item was archived. */
+  namespaces: ReadonlySet<string>;
+  /** "namespace/name" of the claims archived: their volumes come too (volumesOfClaims). */
+  claims?: ReadonlySet<string>;
+}
+
 /** Whether a listed object goes into the backup. */
-export function keepObject(res: ApiResource, obj: KubeObject, sel: ResourceSelection, withItems: ReadonlySet<string>): boolean {
+export function keepObject(res: ApiResource, obj: KubeObject, sel: ResourceSelection, found: Found): boolean {
+  // Velero's itemInclusionChecks: the exclude label first, and never an object being deleted.
+  if (excludedByLabel(obj) || obj.metadata.deletionTimestamp) return false;
+  if (res.groupResource === PVS && found.claims && volumesOfClaims(sel)) {
+    const ref = (obj.spec as { claimRef?: { namespace?: string; name?: string } } | undefined)?.claimRef;
+    if (ref && found.claims.has(`${ref.namespace}/${ref.name}`)) return true;
+  }
   if (res.namespaced) {
     const ns = obj.metadata.namespace;
     return ns !== undefined && namespaceIncluded(ns, sel) && objectSelected(obj, sel);
   }
-  return includeClusterScoped(res, sel, { object: obj, includedCustomResources: withItems });
+  if (res.groupResource === NAMESPACES) return backupKeepsNamespace(obj, sel, found.namespaces);
+  return includeClusterScoped(res, sel, { object: obj, includedCustomResources: found.resources });
 }
 
 /** Include patterns that match no served resource: almost always a typo or a missing group. */

@@ -12,7 +12,7 @@
 import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import type { Logger } from 'pino';
+import type { Logger } from '../log.ts';
 import type { BackupManifest, BackupPhase, EtcdSnapshotInfo } from '../storage/types.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { silentLogger } from '../log.ts';

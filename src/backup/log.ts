@@ -1,6 +1,6 @@
 // The backup's own log (log.jsonl.gz, read by `cairn backups logs`), mirrored to the process
 // logger. One line per resource and per problem, never per item: it stays small.
-import type { Logger } from 'pino';
+import type { Logger } from '../log.ts';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 

@@ -12,17 +12,19 @@
 //    and runBackup throws, leaving no manifest — there is nothing trustworthy to describe.
 import { hostname } from 'node:os';
 import pLimit from 'p-limit';
-import type { Logger } from 'pino';
+import type { Logger } from '../log.ts';
 import type { ResourceSelection } from '../api/types.ts';
 import type { ClusterClient } from '../cluster/client.ts';
 import type { DiscoveryResult } from '../cluster/discovery.ts';
 import { ClusterError } from '../cluster/errors.ts';
-import { CRDS } from '../cluster/selection.ts';
+import { CRDS, NAMESPACES, selectionProblems } from '../cluster/selection.ts';
+import { resolveSelection } from '../cluster/resource-names.ts';
+import { isGlob } from '../match/glob.ts';
 import type { BackupManifest, BackupPhase } from '../storage/types.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { silentLogger } from '../log.ts';
 import { ArchiveWriter } from './archive.ts';
-import { keepObject, planLists, unmatchedIncludes, type ListTask } from './collect.ts';
+import { keepObject, planLists, PVCS, PVS, unmatchedIncludes, type Found, type ListTask } from './collect.ts';
 import { ListKeys } from './list-keys.ts';
 import { BackupLog } from './log.ts';
 import { BackupError, type BackupProgress, type BackupTarget, type BackupUpload } from './types.ts';
@@ -69,6 +71,10 @@ interface Outcome {
 
 export async function runBackup(opts: RunBackupOptions): Promise<BackupManifest> {
   const logger = opts.logger ?? silentLogger;
+  // A list Velero refuses is refused here too, before anything is taken or written (validate
+  // refuses it with file:line; this guards every other caller).
+  const problems = selectionProblems(opts.selection);
+  if (problems.length > 0) throw new BackupError('backup.selection', `backup ${opts.name}: the selection is invalid: ${problems.join('; ')}`, opts.name);
   // The cluster is read while the lock is taken: both are round trips and neither needs the other.
   const cluster = readCluster(opts.client);
   const lock = await opts.store.acquireLock(opts.policy, opts.lockHolder ?? `${hostname()}:${process.pid}`, opts.lockTtlMs ?? 3_600_000);
@@ -99,7 +105,8 @@ async function readCluster(client: ClusterClient): Promise<ClusterRead> {
 }
 
 async function backupLocked(opts: RunBackupOptions, logger: Logger, cluster: Promise<ClusterRead>, releaseLock: () => Promise<void>): Promise<BackupManifest> {
-  const { client, name, selection } = opts;
+  const { client, name } = opts;
+  let selection = opts.selection;
   const start = new Date();
   const log = new BackupLog(logger, name);
   const out: Outcome = { warnings: [], errors: [], itemCounts: {}, listed: 0, failedLists: 0 };
@@ -127,7 +134,13 @@ async function backupLocked(opts: RunBackupOptions, logger: Logger, cluster: Pro
         out.warnings.push(`discovery of ${f.groupVersion} failed, its resources were skipped: ${f.error}`);
         log.write('warn', 'discovery failed for a group version', { groupVersion: f.groupVersion, error: f.error });
       }
-      for (const p of unmatchedIncludes(discovery.resources, selection)) {
+      for (const a of discovery.aliases) {
+        log.write('info', 'resource served through two groups: archived once, under its canonical group', { resource: a.groupResource, canonical: a.canonical });
+      }
+      const resolved = resolveSelection(selection, discovery.resources);
+      selection = resolved.selection;
+      for (const w of resolved.warnings) log.write('warn', w, {});
+      for (const p of unmatchedIncludes(discovery.resources, selection).filter(isGlob)) {
         log.write('warn', `includedResources "${p}" matches no served resource (write group-resources such as deployments.apps)`, { pattern: p });
       }
       tasks = planLists(discovery.resources, selection);
@@ -136,7 +149,7 @@ async function backupLocked(opts: RunBackupOptions, logger: Logger, cluster: Pro
       out.errors.push(`cannot read the cluster: ${message}`);
       log.write('error', 'cannot read the cluster', { error: message });
     }
-    await collect(opts, tasks, archive, log, out);
+    await collect(opts, selection, tasks, archive, log, out);
     await archive.finish();
     phase = !reachable || (tasks.length > 0 && out.listed === 0) ? 'Failed' : out.warnings.length || out.errors.length ? 'PartiallyFailed' : 'Completed';
     log.write(phase === 'Completed' ? 'info' : 'warn', 'backup finished', { phase, items: archive.count, bytes: archive.bytes });
@@ -189,12 +202,13 @@ async function backupLocked(opts: RunBackupOptions, logger: Logger, cluster: Pro
 }
 
 /** Lists every task (CRDs last) with bounded concurrency, archiving what the selection keeps. */
-async function collect(opts: RunBackupOptions, tasks: ListTask[], archive: ArchiveWriter, log: BackupLog, out: Outcome): Promise<void> {
+async function collect(opts: RunBackupOptions, selection: ResourceSelection, tasks: ListTask[], archive: ArchiveWriter, log: BackupLog, out: Outcome): Promise<void> {
   const limit = pLimit(opts.concurrency ?? 4);
   const progress: BackupProgress = { resources: tasks.length, resourcesDone: 0, items: 0, bytes: 0 };
   const report = () => opts.onProgress?.({ ...progress, items: archive.count, bytes: archive.bytes });
   const withItems = new Set<string>();
-  const labels = Boolean(opts.selection.labelSelector || opts.selection.orLabelSelectors?.length);
+  const claims = new Set<string>();
+  const found: Found = { resources: withItems, namespaces: new Set<string>(), claims };
 
   const runTask = async (task: ListTask) => {
     const gr = task.res.groupResource;
@@ -204,17 +218,21 @@ async function collect(opts: RunBackupOptions, tasks: ListTask[], archive: Archi
     const keys = new ListKeys();
     let repeated = 0;
     try {
-      // A CRD is kept by what it defines (its spec); anything else by its metadata alone.
-      const full = gr === CRDS;
-      const listing = opts.client.listItems(task.res, { namespace: task.namespace, labelSelector: task.labelSelector, limit: opts.pageSize, signal: opts.signal, full, labels });
+      // A CRD is kept by what it defines (its spec), a Namespace by its phase, a volume by its
+      // claimRef (spec); anything else by its metadata alone. Labels are always read:
+      // exclude-from-backup is a label.
+      const full = gr === CRDS || gr === NAMESPACES || gr === PVS;
+      const listing = opts.client.listItems(task.res, { namespace: task.namespace, labelSelector: task.labelSelector, limit: opts.pageSize, signal: opts.signal, full, labels: true });
       for await (const page of listing) {
         for (const { object, head, body } of page) {
-          if (!keepObject(task.res, object, opts.selection, withItems)) continue;
+          if (!keepObject(task.res, object, selection, found)) continue;
           if (!keys.add(object.metadata.namespace || undefined, object.metadata.name)) {
             repeated++;
             continue;
           }
           archive.add(gr, object, { head, body });
+          if (gr === PVCS) claims.add(`${object.metadata.namespace}/${object.metadata.name}`);
+          if (object.metadata.namespace) (found.namespaces as Set<string>).add(object.metadata.namespace);
           n++;
           sinceYield += body.length;
           if (archive.backpressure || n % YIELD_ITEMS === 0 || sinceYield >= YIELD_BYTES) {
@@ -244,7 +262,13 @@ async function collect(opts: RunBackupOptions, tasks: ListTask[], archive: Archi
 
   await Promise.all(tasks.filter((t) => !t.deferred).map((t) => limit(() => runTask(t))));
   await Promise.all(tasks.filter((t) => t.deferred).map((t) => limit(() => runTask(t))));
-  for (const [gr, count] of Object.entries(out.itemCounts)) log.write('info', 'resource backed up', { resource: gr, items: count });
+  // The version each resource was read in: its group's preferred one, or the newest that serves it.
+  const versions = new Map(tasks.map((t) => [t.res.groupResource, t.res]));
+  for (const [gr, count] of Object.entries(out.itemCounts)) {
+    const res = versions.get(gr);
+    const apiVersion = res ? (res.group ? `${res.group}/${res.version}` : res.version) : undefined;
+    log.write('info', 'resource backed up', { resource: gr, apiVersion, ...(res?.preferredVersion === false ? { preferredVersion: false } : {}), items: count });
+  }
 }
 
 function recordListFailure(task: ListTask, err: ClusterError, archived: number, out: Outcome, log: BackupLog): void {

@@ -31,7 +31,7 @@ export interface BackupProgress {
   bytes: number;
 }
 
-export type BackupErrorCode = 'backup.upload' | 'backup.aborted';
+export type BackupErrorCode = 'backup.upload' | 'backup.aborted' | 'backup.selection';
 
 export class BackupError extends Error {
   override readonly name = 'BackupError';

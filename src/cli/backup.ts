@@ -1,112 +1,56 @@
-// `cairn backup create --policy <name>`: runs one policy's backup now.
-// Progress bar on stderr when it is a TTY; a JSON summary on stdout otherwise. Exit 0 when the
-// backup Completed, 1 otherwise.
-import { resolve } from 'node:path';
+// `cairn backup create|get|describe|logs|delete|verify|diff`: Velero's verbs for backups.
+// `cairn backups list|describe|verify|delete|logs|diff` (the old spelling) stays one release as
+// a deprecated alias. Registration only: each verb loads its implementation when it runs.
 import type { Command } from 'commander';
-import { loadRepository } from '../api/loader.ts';
-import { resolvePolicy } from '../backup/resolve.ts';
-import { runBackup } from '../backup/run.ts';
-import type { BackupProgress } from '../backup/types.ts';
-import { clusterConnectOptions, connectCluster, type ClusterClient } from '../cluster/connect.ts';
-import { createLogger } from '../log.ts';
-import { scheduledBackupName } from '../schedule/naming.ts';
-import { openLocation } from '../storage/index.ts';
-import { payloadSize } from '../backup/describe.ts';
+import { dataDirOption, deprecated, outputOption, repoOption } from './common.ts';
+import type { InspectOptions } from './backup-inspect.ts';
 
-interface CreateOptions {
-  policy: string;
-  repo: string;
-  dataDir: string;
-  name?: string;
+function withLocation(cmd: Command): Command {
+  repoOption(cmd, '.');
+  dataDirOption(cmd, 'base directory of relative filesystem locations and key files');
+  return cmd.option('--location <name>', 'BackupLocation to read (default: the location with default: true)').option('--branch <name>', 'branch of --repo to read (a URL or bare repository)');
+}
+
+type Verb = 'get' | 'describe' | 'logs' | 'delete' | 'verify' | 'diff';
+
+/** Registers the read and delete verbs under `parent`; `old` prints a deprecation line first. */
+function inspectVerbs(parent: Command, old?: string): void {
+  const run = (verb: Verb, spelled: string) =>
+    async (...args: unknown[]) => {
+      if (old) deprecated(`cairn ${old} ${spelled}`, `cairn backup ${verb}`);
+      const opts = args.find((a) => typeof a === 'object' && a !== null && !Array.isArray(a) && 'dataDir' in a) as InspectOptions;
+      const names = args.filter((a): a is string => typeof a === 'string');
+      const impl = await import('./backup-inspect.ts');
+      await impl.inspect(verb, names, opts);
+    };
+  withLocation(parent.command(old ? 'list' : 'get').argument('[name]', 'one backup (default: all)').description('list backups, incomplete uploads, expiry marks and locks'))
+    .addOption(outputOption(['table', 'json', 'yaml']))
+    .action(run('get', 'list'));
+  withLocation(parent.command('describe').argument('<name>').description("show a backup's manifest and expiry mark")).addOption(outputOption(['table', 'json', 'yaml'])).action(run('describe', 'describe'));
+  withLocation(parent.command('logs').argument('<name>').description("print a backup's log")).addOption(outputOption(['table', 'json', 'yaml'])).action(run('logs', 'logs'));
+  withLocation(parent.command('verify').argument('<name>').description('re-hash every artifact and item; exit 1 on a mismatch')).addOption(outputOption(['table', 'json', 'yaml'])).action(run('verify', 'verify'));
+  withLocation(parent.command('diff').argument('<a>').argument('<b>').description('items added, removed and changed from backup a to backup b')).addOption(outputOption(['table', 'json', 'yaml'])).action(run('diff', 'diff'));
+  withLocation(parent.command('delete').argument('<name>').description('delete a backup (manifest first)').option('--yes', 'confirm the deletion')).action(run('delete', 'delete'));
 }
 
 export function registerBackup(program: Command): void {
-  const backup = program.command('backup').description('Take backups');
-  backup
+  const backup = program.command('backup').description("take backups now and inspect a BackupLocation's backups (Velero's verbs)");
+  const create = backup
     .command('create')
-    .description("Run one policy's backup now")
+    .description("run one policy's backup now")
     .requiredOption('--policy <name>', 'BackupPolicy to run')
-    .option('--repo <dir>', 'policy repository', '.')
-    .option('--data-dir <dir>', 'data directory: relative filesystem locations resolve here (as in cairn run)', process.env.CAIRN_DATA_DIR ?? '.cairn/data')
     .option('--name <name>', 'backup name (default <policy>-<YYYYMMDDhhmmss>, now, UTC)')
-    .action(async (opts: CreateOptions) => {
-      process.exitCode = await createBackup(opts);
-    });
-}
+    .option('--kubeconfig <file>', 'kubeconfig when the policy names no Cluster (default KUBECONFIG, ~/.kube/config)')
+    .option('--context <name>', 'context of that kubeconfig (default: its current-context)')
+    .addOption(outputOption(['table', 'json', 'yaml']));
+  repoOption(create, '.');
+  dataDirOption(create, 'data directory: relative filesystem locations resolve here (as in cairn run)');
+  create.action(async (opts) => {
+    const { createBackup } = await import('./backup-create.ts');
+    process.exitCode = await createBackup(opts);
+  });
+  inspectVerbs(backup);
 
-async function createBackup(opts: CreateOptions): Promise<number> {
-  const tty = process.stderr.isTTY === true;
-  const logger = createLogger({ level: tty ? 'warn' : undefined });
-  const started = Date.now();
-  let client: ClusterClient | undefined;
-  let bar: ProgressBar | undefined;
-  try {
-    const repo = await loadRepository(resolve(opts.repo));
-    const { policy, location, cluster } = resolvePolicy(repo, opts.policy, resolve(opts.dataDir));
-    const store = await openLocation(location, { logger, baseDir: resolve(opts.dataDir) });
-    client = await connectCluster(clusterConnectOptions(cluster, process.env, process.cwd()));
-    const name = opts.name ?? scheduledBackupName(policy.metadata.name, new Date());
-    bar = tty ? new ProgressBar(name) : undefined;
-    const manifest = await runBackup({
-      client,
-      store,
-      name,
-      policy: policy.metadata.name,
-      location: location.metadata.name,
-      clusterName: cluster?.metadata.name ?? client.name,
-      selection: policy.spec,
-      logger,
-      onProgress: bar ? (p) => bar?.update(p) : undefined,
-    });
-    bar?.done();
-    const summary = {
-      name: manifest.name,
-      phase: manifest.phase,
-      location: manifest.location,
-      items: manifest.totalItems,
-      bytes: payloadSize(manifest),
-      durationSeconds: Math.round((Date.now() - started) / 100) / 10,
-      warnings: manifest.warnings,
-      errors: manifest.errors,
-    };
-    if (tty) {
-      process.stdout.write(`backup ${summary.name}: ${summary.phase}, ${summary.items} items, ${formatBytes(summary.bytes)} in ${summary.durationSeconds}s\n`);
-      for (const w of [...summary.warnings, ...summary.errors]) process.stdout.write(`  ${w}\n`);
-    } else {
-      process.stdout.write(`${JSON.stringify(summary)}\n`);
-    }
-    return manifest.phase === 'Completed' ? 0 : 1;
-  } catch (err) {
-    bar?.done();
-    process.stderr.write(`cairn: ${(err as Error).message}\n`);
-    return 1;
-  } finally {
-    client?.close();
-  }
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-/** One redrawn stderr line, at most ten times a second. */
-class ProgressBar {
-  private last = 0;
-  constructor(private readonly name: string) {}
-
-  update(p: BackupProgress): void {
-    const now = Date.now();
-    if (now - this.last < 100 && p.resourcesDone < p.resources) return;
-    this.last = now;
-    const width = 24;
-    const filled = p.resources ? Math.round((p.resourcesDone / p.resources) * width) : 0;
-    const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
-    process.stderr.write(`\r${this.name} [${bar}] ${p.resourcesDone}/${p.resources} lists, ${p.items} items, ${formatBytes(p.bytes)}\x1b[K`);
-  }
-
-  done(): void {
-    process.stderr.write('\r\x1b[K');
-  }
+  const old = program.command('backups').description('deprecated: use `cairn backup get|describe|logs|delete|verify|diff`');
+  inspectVerbs(old, 'backups');
 }

@@ -3,10 +3,8 @@
 // API simulator; given a real repository (--repo / CAIRN_REPO) it runs the reconciler loop
 // against the real parts instead (`cairn run` with the same options).
 import type { Command } from 'commander';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runDemo } from '../demo/timeline.ts';
-import { createLogger } from '../log.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -42,7 +40,16 @@ export function registerDemo(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      // The offsite location reads its keys from these variables: without them the demo would
+      // skip S3 and still say "Done" (issue 21).
+      const missing = o.s3Endpoint ? ['S3_ACCESS_KEY', 'S3_SECRET_KEY'].filter((v) => !process.env[v]) : [];
+      if (missing.length) {
+        process.stderr.write(`cairn start: --s3-endpoint ${o.s3Endpoint} needs ${missing.join(' and ')} set to the bucket's keys\n`);
+        process.exitCode = 2;
+        return;
+      }
       const dir = resolve(o.dir);
+      const [{ runDemo }, { createLogger }] = await Promise.all([import('../demo/timeline.ts'), import('../log.ts')]);
       const say = (line: string) => process.stdout.write(`${line}\n`);
       say(`cairn embedded demo in ${relative(process.cwd(), dir) || '.'} — clock starts at ${start.toISOString()}`);
       try {
@@ -55,14 +62,16 @@ export function registerDemo(program: Command): void {
           say,
           logger: createLogger({ level: process.env.CAIRN_LOG_LEVEL ?? 'warn' }),
         });
-        const rel = (p: string) => relative(process.cwd(), p) || '.';
+        // Hints keep the form the user gave: an absolute --dir stays absolute.
+        const rel = (p: string) => (isAbsolute(o.dir) ? p : relative(process.cwd(), p) || '.');
         const commits = demo.ticks.filter((t) => t.result.commit).length;
         say('');
         say(`Done: ${demo.ticks.length} ticks, ${commits} status commits. Where to look:`);
         say(`  git --git-dir ${rel(demo.repo.bare)} log --format='%h %s' -12      # the status commits`);
         say(`  git --git-dir ${rel(demo.repo.bare)} log -1 --format=%B                # one commit's body and trailers`);
-        say(`  npx cairn backups list --location local --repo ${rel(demo.workdir)} --data-dir ${rel(demo.dataDir)}`);
-        say(`  npx cairn audit --repo ${rel(demo.repo.bare)} --workdir ${rel(join(dir, 'audit-clone'))}`);
+        say(`  npx cairn backup get --location local --repo ${rel(demo.workdir)} --data-dir ${rel(demo.dataDir)}`);
+        say(`  CAIRN_PASSPHRASE='${demo.passphrase}' npx cairn backup verify <name> --location vault --repo ${rel(demo.workdir)} --data-dir ${rel(demo.dataDir)}`);
+        say(`  npx cairn audit --repo ${rel(demo.repo.bare)} --data-dir ${rel(join(dir, 'audit'))}`);
         say(`  cat ${rel(join(demo.workdir, 'status', 'restores', 'rollback-release.yaml'))}`);
         if (o.keepRunning) {
           say(`The simulated cluster keeps serving at ${demo.sim.url} (KUBECONFIG=${rel(demo.kubeconfig)}); Ctrl-C to stop.`);

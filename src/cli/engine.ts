@@ -1,17 +1,22 @@
 // `cairn plan`, `cairn reconcile --once`, `cairn run`, `cairn audit`: thin wrappers over src/engine.
-import { Command, Option } from 'commander';
-import { existsSync } from 'node:fs';
-import { simpleGit } from 'simple-git';
-import { engineConfig, type EngineConfig } from '../engine/config.ts';
-import { Engine, type TickResult } from '../engine/engine.ts';
-import { RunLoop } from '../engine/loop.ts';
-import { planDirectory } from '../engine/plan-dir.ts';
-import { formatPlan, summarizePlan } from '../plan/index.ts';
+// The engine and its adapters are imported inside each action, so `cairn plan` never loads the
+// Git library, the Kubernetes client or metrics it does not use (issue 17).
+import { Option, type Command } from 'commander';
+import type { EngineConfig } from '../engine/config.ts';
+import type { TickResult } from '../engine/engine.ts';
 import type { PlanFormat } from '../plan/types.ts';
-import { parseDuration } from '../schedule/duration.ts';
-import { createLogger } from '../log.ts';
-import { EngineMetrics, startServer } from '../server/http.ts';
 import { bodyLine } from '../engine/report.ts';
+import {
+  CliError,
+  EXIT,
+  assertDataDirOutsideWorkTree,
+  dataDirOption,
+  outputOption,
+  positiveInt,
+  printData,
+  repoOption,
+  type Output,
+} from './common.ts';
 
 interface EngineOpts {
   repo?: string;
@@ -29,42 +34,49 @@ interface EngineOpts {
   inventorySyncPeriod?: string;
 }
 
-function engineOptions(cmd: Command, repoHelp: string, repoDefault: string | undefined = process.env.CAIRN_REPO): Command {
+/** What every engine command reads: the repository, its branch, the data directory. */
+function sourceOptions(cmd: Command, repoFallback?: string): Command {
+  repoOption(cmd, repoFallback);
+  dataDirOption(cmd);
   return cmd
-    .option('--repo <url|path>', repoHelp, repoDefault)
-    .option('--branch <name>', 'branch to follow (default: the remote HEAD)', process.env.CAIRN_BRANCH)
-    .option('--data-dir <dir>', 'local data: the clone, and relative filesystem locations', process.env.CAIRN_DATA_DIR ?? '.cairn/data')
+    .option('--branch <name>', 'branch to follow (default: the remote HEAD; env CAIRN_BRANCH)', process.env.CAIRN_BRANCH)
     .option('--workdir <dir>', "cairn's clone of the policy repository (default <data-dir>/repo)")
+    .addOption(new Option('--now <time>', 'evaluate schedules at this RFC3339 time instead of the clock').hideHelp());
+}
+
+/** Engine tuning: only on the commands that run ticks (run, reconcile). */
+function tuningOptions(cmd: Command): Command {
+  return cmd
     .option('--kubeconfig <file>', 'kubeconfig for policies that name no Cluster (default KUBECONFIG, ~/.kube/config or in-cluster)')
     .option('--concurrency <n>', 'actions run at once', '4')
     .option('--inventory-sync-period <duration>', 'full re-list of every location this often; between, the cached inventory is used', '10m')
     .option('--max-deletions-per-tick <n>', 'cap on expiries and deletes per tick (default 10% of the inventory, at least 1)')
     .option('--allow-mass-deletion', 'lift the deletion cap for this run', false)
-    .option('--author <"Name <email>">', 'author of status commits', process.env.CAIRN_GIT_AUTHOR)
-    .option('--no-skip-ci', 'do not append [skip ci] to status commit subjects')
-    .addOption(new Option('--now <time>', 'evaluate schedules at this RFC3339 time instead of the clock').hideHelp())
-    .option('--log-level <level>', 'debug | info | warn | error', process.env.CAIRN_LOG_LEVEL ?? 'info');
+    .option('--author <"Name <email>">', 'author of status commits (env CAIRN_GIT_AUTHOR)', process.env.CAIRN_GIT_AUTHOR)
+    .option('--no-skip-ci', 'do not append [skip ci] to status commit subjects');
 }
 
 function parseAuthor(text: string | undefined): EngineConfig['author'] {
   if (!text) return undefined;
   const m = /^\s*(.+?)\s*<([^>]+)>\s*$/.exec(text);
-  if (!m) throw new Error(`--author must look like "Name <email>", got "${text}"`);
+  if (!m) throw new CliError(`--author must look like "Name <email>", got "${text}"`);
   return { name: m[1], email: m[2] };
 }
 
-function positiveInt(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got "${text}"`);
-  return n;
-}
-
-export function toConfig(o: EngineOpts, repoUrl: string): EngineConfig {
+export async function toConfig(o: EngineOpts, repoUrl: string): Promise<EngineConfig> {
   const fixed = o.now ? new Date(o.now) : undefined;
-  if (fixed && Number.isNaN(fixed.getTime())) throw new Error(`--now must be an RFC3339 time, got "${o.now}"`);
+  if (fixed && Number.isNaN(fixed.getTime())) throw new CliError(`--now must be an RFC3339 time, got "${o.now}"`);
   const author = parseAuthor(o.author);
   const maxDeletionsPerTick = positiveInt(o.maxDeletionsPerTick, '--max-deletions-per-tick');
+  const { parseDuration } = await import('../schedule/duration.ts');
+  let inventorySyncPeriodMs: number;
+  try {
+    inventorySyncPeriodMs = parseDuration(o.inventorySyncPeriod ?? '10m');
+  } catch (err) {
+    throw new CliError(`--inventory-sync-period: ${(err as Error).message}`);
+  }
+  const { engineConfig } = await import('../engine/config.ts');
+  const { createLogger } = await import('../log.ts');
   return engineConfig({
     repoUrl,
     dataDir: o.dataDir,
@@ -74,7 +86,7 @@ export function toConfig(o: EngineOpts, repoUrl: string): EngineConfig {
     ...(author ? { author } : {}),
     skipCi: o.skipCi !== false,
     concurrency: positiveInt(o.concurrency, '--concurrency') ?? 4,
-    inventorySyncPeriodMs: parseDuration(o.inventorySyncPeriod ?? '10m'),
+    inventorySyncPeriodMs,
     ...(maxDeletionsPerTick !== undefined ? { maxDeletionsPerTick } : {}),
     allowMassDeletion: o.allowMassDeletion === true,
     ...(fixed ? { now: () => fixed } : {}),
@@ -83,7 +95,7 @@ export function toConfig(o: EngineOpts, repoUrl: string): EngineConfig {
 }
 
 function requireRepo(o: EngineOpts): string {
-  if (!o.repo) throw new Error('no policy repository: pass --repo <url|path> or set CAIRN_REPO');
+  if (!o.repo) throw new CliError('no policy repository: pass --repo <url|path> or set CAIRN_REPO');
   return o.repo;
 }
 
@@ -98,96 +110,102 @@ export function tickSummary(r: TickResult): string {
   return lines.join('\n');
 }
 
-async function revisionOf(dir: string): Promise<string> {
-  try {
-    return (await simpleGit(dir).revparse(['HEAD'])).trim();
-  } catch {
-    return 'working-tree';
+/** The repository held nothing cairn could act on: a false green if it exited 0. */
+function assertHasObjects(dir: string, counts: { objects: number; files: number }, errors: number): void {
+  if (counts.objects === 0 && errors === 0) {
+    throw new CliError(`${dir} holds no cairn objects (looked for YAML under locations/, clusters/, policies/, restores/, modifiers/): nothing to plan. Is --repo the policy repository?`, EXIT.FAILED);
   }
 }
 
 export function registerEngine(program: Command): void {
-  engineOptions(
+  sourceOptions(
     program
       .command('plan')
-      .description('show what the reconciler would do for a policy repository work tree (the pull-request view); changes nothing')
-      .option('--format <format>', 'text | json | markdown', 'text')
+      .description('show what the reconciler would do at a revision of the policy repository (the pull-request view); changes nothing')
+      .addOption(outputOption(['text', 'json', 'yaml', 'markdown']))
+      .addOption(new Option('--format <format>', 'deprecated: use -o/--output').choices(['text', 'json', 'markdown']).hideHelp())
+      .option('--max-deletions-per-tick <n>', 'the deletion cap the reconciler will use (default 10% of the inventory, at least 1)')
+      .option('--allow-mass-deletion', 'plan as the reconciler would with --allow-mass-deletion', false)
       .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error', false),
-    'policy repository work tree (default: current directory)',
     '.',
-  ).action(async (o: EngineOpts & { format: string; detailedExitcode: boolean }) => {
-    if (!['text', 'json', 'markdown'].includes(o.format)) {
-      process.stderr.write(`cairn plan: --format must be text, json or markdown, got "${o.format}"\n`);
-      // With --detailed-exitcode, 2 means "changes"; an error must not look like one.
-      process.exitCode = o.detailedExitcode ? 1 : 2;
-      return;
-    }
-    const dir = o.repo!;
-    if (!existsSync(dir)) {
-      process.stderr.write(`cairn plan: no such directory: ${dir}\n`);
-      process.exitCode = o.detailedExitcode ? 1 : 2;
-      return;
-    }
+  ).action(async (o: EngineOpts & { output: Output; format?: Output; detailedExitcode: boolean }, cmd: Command) => {
+    const output = o.format ?? o.output;
+    // With --detailed-exitcode, 2 means "changes": an error must not look like one.
+    const failure = (code: number) => (o.detailedExitcode ? EXIT.FAILED : code);
     try {
-      const config = toConfig({ ...o, logLevel: o.logLevel ?? 'warn' }, dir);
-      const { plan, unobserved } = await planDirectory(dir, await revisionOf(dir), config);
-      const text = formatPlan(plan, o.format as PlanFormat);
-      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-      // Why a location could not be listed (a missing credential in CI, say) belongs in the view.
-      const why = Object.entries(unobserved);
-      if (why.length && o.format !== 'json') {
-        const bullet = o.format === 'markdown' ? '- ' : '  ';
-        process.stdout.write(`\n${o.format === 'markdown' ? '**Locations not observed**' : 'Locations not observed:'}\n\n`);
-        for (const [loc, reason] of why) process.stdout.write(`${bullet}${loc}: ${reason}\n`);
+      const { readPolicySource } = await import('./policy-source.ts');
+      const source = await readPolicySource(requireRepo(o), { dataDir: o.dataDir, ...(o.branch ? { branch: o.branch } : {}) });
+      // Unobserved locations are part of the plan's output: no log line needed unless asked for.
+      const explicit = cmd.getOptionValueSource('logLevel') === 'cli' || process.env.CAIRN_LOG_LEVEL;
+      const config = await toConfig({ ...o, logLevel: explicit ? o.logLevel : 'error' }, source.dir);
+      const { planDirectory } = await import('../engine/plan-dir.ts');
+      const { plan, unobserved, counts } = await planDirectory(source.dir, source.revision, config);
+      assertHasObjects(o.repo!, counts, plan.errors.length);
+      const { formatPlan, summarizePlan } = await import('../plan/index.ts');
+      if (output === 'json' || output === 'yaml') {
+        await printData({ ...JSON.parse(formatPlan(plan, 'json')), unobserved }, output);
+      } else {
+        const text = formatPlan(plan, output as PlanFormat);
+        process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+        // Why a location could not be listed (a missing credential in CI, say) belongs in the view.
+        const why = Object.entries(unobserved);
+        if (why.length) {
+          const bullet = output === 'markdown' ? '- ' : '  ';
+          process.stdout.write(`\n${output === 'markdown' ? '**Locations not observed**' : 'Locations not observed:'}\n\n`);
+          for (const [loc, reason] of why) process.stdout.write(`${bullet}${reason.startsWith(`location ${loc}`) ? reason : `${loc}: ${reason}`}\n`);
+        }
       }
       const summary = summarizePlan(plan);
-      process.exitCode = o.detailedExitcode ? (summary.total > 0 ? 2 : 0) : 0;
+      process.exitCode = o.detailedExitcode && summary.total > 0 ? 2 : EXIT.OK;
     } catch (err) {
-      process.stderr.write(`cairn plan: ${(err as Error).message}\n`);
-      process.exitCode = 1;
+      if (err instanceof CliError) throw new CliError(err.message, failure(err.exitCode));
+      throw new CliError((err as Error).message, EXIT.FAILED);
     }
   });
 
-  engineOptions(
-    program.command('reconcile').description('run reconcile ticks: sync, load, observe, plan, execute, report').option('--once', 'run a single tick and exit', false),
-    'policy repository URL or path (env CAIRN_REPO)',
+  tuningOptions(
+    sourceOptions(program.command('reconcile').description('run one reconcile tick: sync, load, observe, plan, execute, report').option('--once', 'run a single tick and exit (required)', false)),
   ).action(async (o: EngineOpts & { once: boolean }) => {
-    if (!o.once) {
-      process.stderr.write('cairn reconcile: pass --once for a single tick, or use `cairn run` for the loop\n');
-      process.exitCode = 2;
-      return;
-    }
-    try {
-      const engine = new Engine(toConfig(o, requireRepo(o)));
-      const r = await engine.tick();
-      process.stdout.write(`${tickSummary(r)}\n`);
-      const failed = r.results.some((a) => a.outcome === 'Failed' || a.outcome === 'FailedValidation');
-      process.exitCode = failed ? 1 : 0;
-    } catch (err) {
-      process.stderr.write(`cairn reconcile: ${(err as Error).message}\n`);
-      process.exitCode = 1;
-    }
+    if (!o.once) throw new CliError('pass --once for a single tick, or use `cairn run` for the loop');
+    const repo = requireRepo(o);
+    assertDataDirOutsideWorkTree(o.dataDir);
+    const { checkRemoteAcceptsPush } = await import('./policy-source.ts');
+    checkRemoteAcceptsPush(repo, o.branch);
+    const config = await toConfig(o, repo);
+    const { Engine } = await import('../engine/engine.ts');
+    const r = await new Engine(config).tick();
+    process.stdout.write(`${tickSummary(r)}\n`);
+    const failed = r.results.some((a) => a.outcome === 'Failed' || a.outcome === 'FailedValidation');
+    process.exitCode = failed ? EXIT.FAILED : EXIT.OK;
   });
 
-  engineOptions(
-    program
-      .command('run')
-      .description('the long-running reconciler: a tick every interval; SIGTERM stops safely')
-      .option('--interval <duration>', 'time between ticks', process.env.CAIRN_INTERVAL ?? '1m')
-      .option('--listen <[host:]port>', 'serve /healthz, /readyz, /metrics, /status and POST /webhook', process.env.CAIRN_LISTEN),
-    'policy repository URL or path (env CAIRN_REPO)',
+  tuningOptions(
+    sourceOptions(
+      program
+        .command('run')
+        .description('the long-running reconciler: a tick every interval; SIGTERM stops safely')
+        .option('--interval <duration>', 'time between ticks (env CAIRN_INTERVAL)', process.env.CAIRN_INTERVAL ?? '1m')
+        .option('--listen <[host:]port>', 'serve /healthz, /readyz, /metrics, /status and POST /webhook (env CAIRN_LISTEN)', process.env.CAIRN_LISTEN),
+    ),
   ).action(async (o: EngineOpts & { interval: string; listen?: string }) => {
-    let config: EngineConfig;
+    const repo = requireRepo(o);
+    assertDataDirOutsideWorkTree(o.dataDir);
+    const { checkRemoteAcceptsPush } = await import('./policy-source.ts');
+    checkRemoteAcceptsPush(repo, o.branch);
+    const config = await toConfig(o, repo);
+    const { parseDuration } = await import('../schedule/duration.ts');
     let intervalMs: number;
     try {
-      config = toConfig(o, requireRepo(o));
       intervalMs = parseDuration(o.interval);
-      if (intervalMs < 1000) throw new Error(`--interval must be at least 1s, got "${o.interval}"`);
     } catch (err) {
-      process.stderr.write(`cairn run: ${(err as Error).message}\n`);
-      process.exitCode = 2;
-      return;
+      throw new CliError(`--interval: ${(err as Error).message}`);
     }
+    if (intervalMs < 1000) throw new CliError(`--interval must be at least 1s, got "${o.interval}"`);
+    const [{ Engine }, { RunLoop }, { EngineMetrics, startServer }] = await Promise.all([
+      import('../engine/engine.ts'),
+      import('../engine/loop.ts'),
+      import('../server/http.ts'),
+    ]);
     const engine = new Engine(config);
     const stop = new AbortController();
     const metrics = new EngineMetrics();
@@ -223,38 +241,32 @@ export function registerEngine(program: Command): void {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     log.info('cairn run stopped');
-    process.exitCode = 0;
+    process.exitCode = EXIT.OK;
   });
 
-  engineOptions(
+  sourceOptions(
     program
       .command('audit')
       .description("read cairn's status commits back: what happened, when, at which revision")
       .option('--policy <name>', 'only actions of this policy')
       .option('--restore <name>', 'only this restore')
       .option('--limit <n>', 'most commits to read', '100')
-      .option('--output <format>', 'text | json', 'text'),
-    'policy repository URL or path (env CAIRN_REPO)',
-  ).action(async (o: EngineOpts & { policy?: string; restore?: string; limit: string; output: string }) => {
-    try {
-      const engine = new Engine(toConfig({ ...o, logLevel: o.logLevel ?? 'warn' }, requireRepo(o)));
-      const entries = await engine.audit({
-        ...(o.policy ? { policy: o.policy } : {}),
-        ...(o.restore ? { restore: o.restore } : {}),
-        limit: positiveInt(o.limit, '--limit') ?? 100,
-      });
-      if (o.output === 'json') {
-        process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
-      } else {
-        for (const e of entries) {
-          process.stdout.write(`${e.commit.slice(0, 12)}  ${e.date}  ${e.subject}${e.revision ? `  (at ${e.revision.slice(0, 12)})` : ''}\n`);
-          for (const a of e.actions) process.stdout.write(`    ${a.verb} ${a.object} ${a.result}\n`);
-        }
-        if (entries.length === 0) process.stdout.write('no cairn status commits found\n');
+      .addOption(outputOption(['table', 'json', 'yaml'])),
+  ).action(async (o: EngineOpts & { policy?: string; restore?: string; limit: string; output: Output }) => {
+    const limit = positiveInt(o.limit, '--limit') ?? 100;
+    const config = await toConfig({ ...o, logLevel: o.logLevel ?? 'warn' }, requireRepo(o));
+    const { Engine } = await import('../engine/engine.ts');
+    const entries = await new Engine(config).audit({ ...(o.policy ? { policy: o.policy } : {}), ...(o.restore ? { restore: o.restore } : {}), limit });
+    if (o.output === 'json' || o.output === 'yaml') await printData(entries, o.output);
+    else {
+      for (const e of entries) {
+        process.stdout.write(`${e.commit.slice(0, 12)}  ${e.date}  ${e.subject}${e.revision ? `  (at ${e.revision.slice(0, 12)})` : ''}\n`);
+        for (const a of e.actions) process.stdout.write(`    ${a.verb} ${a.object} ${a.result}\n`);
       }
-    } catch (err) {
-      process.stderr.write(`cairn audit: ${(err as Error).message}\n`);
-      process.exitCode = 1;
+    }
+    if (entries.length === 0) {
+      const what = o.policy ? `policy ${o.policy}` : o.restore ? `restore ${o.restore}` : 'this repository';
+      throw new CliError(`no cairn status commits found for ${what} in ${o.repo}`, EXIT.FAILED);
     }
   });
 }

@@ -18,6 +18,7 @@ import type { ValidationError } from '../api/types.ts';
 import type { KubeObject } from '../api/kube-object.ts';
 import { compileModifiers } from '../modifiers/apply.ts';
 import { groupResourceOf } from '../modifiers/group-resource.ts';
+import { stringifyExact } from '../exact-json.ts';
 
 interface ApplyOptions {
   rules: string;
@@ -103,14 +104,14 @@ async function applyCommand(files: string[], opts: ApplyOptions): Promise<number
   const err = (line: string) => process.stderr.write(`${line}\n`);
   const overrides = parseResourceOverrides(opts.resource);
   if (typeof overrides === 'string') {
-    err(`cairn: ${overrides}`);
+    err(`cairn modifiers apply: ${overrides}`);
     return 2;
   }
   let rules;
   try {
     rules = await loadModifiersFile(opts.rules);
   } catch (e) {
-    err(`cairn: cannot read the rules file ${opts.rules}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    err(`cairn modifiers apply: cannot read the rules file ${opts.rules}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     return 2;
   }
   if (!rules.spec) {
@@ -133,12 +134,12 @@ async function applyCommand(files: string[], opts: ApplyOptions): Promise<number
     for (const i of r.skipped) err(`rule ${i} skipped (a test operation failed) → ${describeObject(m)}`);
     for (const e of r.errors) {
       failed = true;
-      err(`error: ${e.rule >= 0 ? `rule ${e.rule}` : 'rules'} failed on ${describeObject(m)}: ${e.message}`);
+      err(`cairn modifiers apply: ${e.rule >= 0 ? `rule ${e.rule}` : 'rules'} failed on ${describeObject(m)}: ${e.message}`);
     }
     results.push(r.object);
   }
 
-  if (opts.output === 'json') process.stdout.write(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: results }, null, 2)}\n`);
+  if (opts.output === 'json') process.stdout.write(`${stringifyExact({ apiVersion: 'v1', kind: 'List', items: results }, 2)}\n`);
   else process.stdout.write(results.map((o) => stringify(o, { lineWidth: 0 })).join('---\n'));
   return failed ? 1 : 0;
 }

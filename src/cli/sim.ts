@@ -1,8 +1,8 @@
 // `cairn sim serve`: runs the Kubernetes API simulator standalone on 127.0.0.1 and writes a
 // kubeconfig for it, so cairn (and kubectl's basic verbs) can be tried without a cluster.
 import type { Command } from 'commander';
+import { CliError } from './common.ts';
 import { resolve } from 'node:path';
-import { startSimulator } from '../sim/index.ts';
 
 const DEFAULT_KUBECONFIG = '.cairn/sim-kubeconfig.yaml';
 
@@ -17,12 +17,13 @@ interface ServeOptions {
 async function serve(opts: ServeOptions): Promise<void> {
   const port = opts.port === undefined ? 0 : Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`--port ${opts.port}: expected a TCP port number between 0 and 65535`);
+    throw new CliError(`--port ${opts.port}: expected a TCP port number between 0 and 65535`);
   }
   const writeLatencyMs = opts.writeLatency === undefined ? 0 : Number(opts.writeLatency);
   if (opts.writeLatency?.trim() === '' || !Number.isFinite(writeLatencyMs) || writeLatencyMs < 0) {
-    throw new Error(`--write-latency ${opts.writeLatency}: expected milliseconds, 0 or more (e.g. 5 for an SSD-backed etcd)`);
+    throw new CliError(`--write-latency ${opts.writeLatency}: expected milliseconds, 0 or more (e.g. 5 for an SSD-backed etcd)`);
   }
+  const { startSimulator } = await import('../sim/index.ts');
   const sim = await startSimulator({ seedDir: opts.seed ? resolve(opts.seed) : undefined, port, writeLatencyMs });
   const file = resolve(opts.kubeconfig);
   await sim.writeKubeconfig(file, opts.context);

@@ -1,6 +1,7 @@
 // `cairn validate [dir]`: validates a whole policy repository, reports every error of every file
-// (sorted, stable) and exits 0 valid, 1 invalid, 2 usage or tool error (DESIGN §8).
+// (sorted, stable) and exits 0 valid, 1 invalid (or nothing to validate), 2 usage or tool error (DESIGN §8).
 import { Option, type Command } from 'commander';
+import { CliError, EXIT, outputOption, printData, type Output } from './common.ts';
 import { posix } from 'node:path';
 import { loadRepository } from '../api/loader.ts';
 import { RepositoryError } from '../api/errors.ts';
@@ -26,19 +27,20 @@ function summary(dir: string, repo: PolicyRepository): string {
   return `${dir}: ${plural(repo.errors.length, 'error')} in ${plural(bad, 'file')} (${counts})`;
 }
 
-export async function runValidate(dir: string, format: ErrorFormat): Promise<number> {
+export async function runValidate(dir: string, format: ErrorFormat | 'yaml'): Promise<number> {
   let repo: PolicyRepository;
   try {
     repo = await loadRepository(dir);
   } catch (e) {
-    if (e instanceof RepositoryError) {
-      process.stderr.write(`cairn validate: ${e.message}\n`);
-      return 2;
-    }
+    if (e instanceof RepositoryError) throw new CliError(e.message, EXIT.USAGE);
     throw e;
   }
   const errors: ValidationError[] = repo.errors.map((e) => ({ ...e, file: displayFile(dir, e.file) }));
-  if (format === 'json') {
+  // A directory with nothing to validate is not "valid": it is the wrong directory (issue 21).
+  if ((repo.files?.length ?? 0) === 0 && errors.length === 0) {
+    throw new CliError(`${dir}: no cairn objects found (looked for YAML files under locations/, clusters/, policies/, restores/, modifiers/); is this the policy repository?`, EXIT.FAILED);
+  }
+  if (format === 'json' || format === 'yaml') {
     const report = {
       valid: errors.length === 0,
       dir,
@@ -46,7 +48,7 @@ export async function runValidate(dir: string, format: ErrorFormat): Promise<num
       objects: repo.objectCount ?? 0,
       errors: JSON.parse(formatErrors(errors, 'json')) as unknown[],
     };
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    await printData(report, format);
   } else {
     if (errors.length > 0) process.stdout.write(`${formatErrors(errors, format)}\n`);
     process.stdout.write(`${summary(dir, repo)}\n`);
@@ -59,8 +61,9 @@ export function registerValidate(program: Command): void {
     .command('validate')
     .description('validate a policy repository: every error of every file, as file:line:col (exit 0 valid, 1 invalid, 2 usage error)')
     .argument('[dir]', 'the policy repository (holding locations/, clusters/, policies/, restores/, modifiers/)', '.')
-    .addOption(new Option('--format <format>', 'output format').choices([...ERROR_FORMATS]).default('text'))
-    .action(async (dir: string, opts: { format: ErrorFormat }) => {
-      process.exitCode = await runValidate(dir, opts.format);
+    .addOption(outputOption(['text', 'json', 'yaml', 'github']))
+    .addOption(new Option('--format <format>', 'deprecated: use -o/--output').choices([...ERROR_FORMATS]).hideHelp())
+    .action(async (dir: string, opts: { output: Output; format?: ErrorFormat }) => {
+      process.exitCode = await runValidate(dir, (opts.format ?? opts.output) as ErrorFormat | 'yaml');
     });
 }

@@ -6,6 +6,7 @@ import { discover, type DiscoveryResult } from './discovery.ts';
 import { ClusterError, describeTarget, type RequestTarget } from './errors.ts';
 import { scanList, scanListHead } from './list-scan.ts';
 import type { Transport } from './transport.ts';
+import { parseExact } from '../exact-json.ts';
 
 export type ResourceRef = Pick<ApiResource, 'group' | 'version' | 'resource' | 'namespaced'> & Partial<Pick<ApiResource, 'kind' | 'groupResource'>>;
 
@@ -122,7 +123,7 @@ export class KubeClusterClient implements ClusterClient {
   async *list(res: ResourceRef, opts: ListOptions = {}): AsyncIterable<KubeObject> {
     const apiVersion = apiVersionOf(res);
     const decode = (raw: Buffer) => {
-      const body = JSON.parse(raw.toString('utf8')) as ListBody;
+      const body = parseExact(raw.toString('utf8')) as ListBody;
       return { page: body.items ?? [], continue: body.metadata?.continue };
     };
     for await (const items of this.pages(res, opts, decode)) {
@@ -170,11 +171,12 @@ export class KubeClusterClient implements ClusterClient {
         const heads = it.apiVersion === undefined ? (it.kind === undefined ? head.both : head.apiVersion) : it.kind === undefined ? head.kind : head.none;
         let object: KubeObject;
         if (opts.full) {
-          object = JSON.parse(raw.toString('utf8', it.start, it.end)) as KubeObject;
+          object = parseExact(raw.toString('utf8', it.start, it.end)) as KubeObject;
         } else {
           const metadata: KubeObject['metadata'] = { name: it.name as string };
           if (it.namespace !== undefined) metadata.namespace = it.namespace;
           if (it.labels !== undefined) metadata.labels = it.labels;
+          if (it.deletionTimestamp !== undefined) metadata.deletionTimestamp = it.deletionTimestamp;
           object = { apiVersion: it.apiVersion ?? apiVersion, kind: it.kind as string, metadata };
         }
         if (!object.apiVersion) object.apiVersion = apiVersion;
@@ -249,7 +251,7 @@ export class KubeClusterClient implements ClusterClient {
   async get(res: ResourceRef, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     try {
       const r = await this.transport.request({ method: 'GET', path: resourcePath(res, namespace, name), target: { verb: 'get', resource: nameOf(res), namespace, name } });
-      return JSON.parse(r.body.toString('utf8')) as KubeObject;
+      return parseExact(r.body.toString('utf8')) as KubeObject;
     } catch (err) {
       if (err instanceof ClusterError && err.code === 'cluster.notFound') return undefined;
       throw err;
@@ -259,14 +261,14 @@ export class KubeClusterClient implements ClusterClient {
   async create(res: ResourceRef, obj: KubeObject): Promise<KubeObject> {
     const ns = obj.metadata.namespace;
     const r = await this.transport.request({ method: 'POST', path: resourcePath(res, ns), body: obj, target: { verb: 'create', resource: nameOf(res), namespace: ns, name: obj.metadata.name } });
-    return JSON.parse(r.body.toString('utf8')) as KubeObject;
+    return parseExact(r.body.toString('utf8')) as KubeObject;
   }
 
   async replace(res: ResourceRef, obj: KubeObject): Promise<KubeObject> {
     const ns = obj.metadata.namespace;
     const name = obj.metadata.name;
     const r = await this.transport.request({ method: 'PUT', path: resourcePath(res, ns, name), body: obj, target: { verb: 'update', resource: nameOf(res), namespace: ns, name } });
-    return JSON.parse(r.body.toString('utf8')) as KubeObject;
+    return parseExact(r.body.toString('utf8')) as KubeObject;
   }
 
   async replaceStatus(res: ResourceRef, obj: KubeObject): Promise<KubeObject> {
@@ -278,7 +280,7 @@ export class KubeClusterClient implements ClusterClient {
       body: obj,
       target: { verb: 'update', resource: `${nameOf(res)}/status`, namespace: ns, name },
     });
-    return JSON.parse(r.body.toString('utf8')) as KubeObject;
+    return parseExact(r.body.toString('utf8')) as KubeObject;
   }
 
   async patch(res: ResourceRef, namespace: string | undefined, name: string, patch: unknown, type: 'merge' | 'json'): Promise<KubeObject> {
@@ -289,7 +291,7 @@ export class KubeClusterClient implements ClusterClient {
       contentType: type === 'merge' ? 'application/merge-patch+json' : 'application/json-patch+json',
       target: { verb: 'patch', resource: nameOf(res), namespace, name },
     });
-    return JSON.parse(r.body.toString('utf8')) as KubeObject;
+    return parseExact(r.body.toString('utf8')) as KubeObject;
   }
 
   async delete(res: ResourceRef, namespace: string | undefined, name: string): Promise<boolean> {

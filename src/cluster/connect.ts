@@ -80,6 +80,11 @@ export function clusterConnectOptions(cluster: Cluster | undefined, env: NodeJS.
     if (!path) throw new ClusterError('cluster.config', `${where}: spec.kubeconfigFromEnv names ${spec.kubeconfigFromEnv}, which is not set; export it with the kubeconfig's path`);
   }
   if (path && baseDir && !path.startsWith('/')) path = join(baseDir, path);
+  // Name the variable or field the path came from, not only the path (issue 21).
+  if (path && !existsSync(path)) {
+    const from = spec.kubeconfig ? `spec.kubeconfig ${spec.kubeconfig}` : `${spec.kubeconfigFromEnv}=${env[spec.kubeconfigFromEnv!]}`;
+    throw new ClusterError('cluster.config', `${where}: ${from}: no such kubeconfig file`);
+  }
   return { kubeconfigPath: path, context: spec.context, name: cluster.metadata.name };
 }
 

@@ -1,10 +1,14 @@
 // Errors from the cluster adapter: a value with a code, the HTTP status and the Kubernetes
 // Status reason, and a message naming the verb and resource so a user knows what to grant.
+// The code comes from the Status body first (reason, then causes), the HTTP status only when
+// the body says nothing more: a 403 is RBAC only when no cause says otherwise (a namespace
+// being deleted answers 403 Forbidden with a NamespaceTerminating cause).
 
 export type ClusterErrorCode =
   | 'cluster.config' // kubeconfig missing/invalid, unknown context
   | 'cluster.unauthorized' // 401: credentials rejected
   | 'cluster.forbidden' // 403: RBAC denies the verb on the resource
+  | 'cluster.namespaceTerminating' // 403 with cause NamespaceTerminating: the namespace is being deleted
   | 'cluster.notFound' // 404
   | 'cluster.alreadyExists' // 409 AlreadyExists
   | 'cluster.conflict' // 409 Conflict (stale resourceVersion)
@@ -21,7 +25,14 @@ export interface KubeStatus {
   message?: string;
   reason?: string;
   code?: number;
-  details?: unknown;
+  details?: { name?: string; kind?: string; causes?: StatusCause[] } & Record<string, unknown>;
+}
+
+/** metav1.StatusCause: `reason` is its CauseType ("NamespaceTerminating", "FieldValueInvalid", ...). */
+export interface StatusCause {
+  reason?: string;
+  message?: string;
+  field?: string;
 }
 
 export class ClusterError extends Error {
@@ -29,7 +40,7 @@ export class ClusterError extends Error {
   constructor(
     readonly code: ClusterErrorCode,
     message: string,
-    readonly info: { status?: number; reason?: string; verb?: string; resource?: string; namespace?: string; objectName?: string } = {},
+    readonly info: { status?: number; reason?: string; causes?: StatusCause[]; verb?: string; resource?: string; namespace?: string; objectName?: string } = {},
   ) {
     super(message);
   }
@@ -58,18 +69,42 @@ export function describeTarget(t: RequestTarget): string {
   return s;
 }
 
+/** metav1.StatusReason → code, where the reason alone decides (apimachinery/pkg/api/errors). */
+const BY_REASON: Record<string, ClusterErrorCode> = {
+  Unauthorized: 'cluster.unauthorized',
+  NotFound: 'cluster.notFound',
+  AlreadyExists: 'cluster.alreadyExists',
+  Conflict: 'cluster.conflict',
+  Invalid: 'cluster.invalid',
+  Expired: 'cluster.expired',
+  Gone: 'cluster.expired',
+  TooManyRequests: 'cluster.unavailable',
+  ServiceUnavailable: 'cluster.unavailable',
+};
+
+function causesOf(body: KubeStatus | undefined): StatusCause[] {
+  const causes = body?.details?.causes;
+  return Array.isArray(causes) ? causes : [];
+}
+
 export function errorFromStatus(status: number, body: KubeStatus | undefined, target: RequestTarget): ClusterError {
+  const causes = causesOf(body);
   let code: ClusterErrorCode = BY_STATUS[status] ?? (status === 429 || status >= 500 ? 'cluster.unavailable' : 'cluster.http');
   if (status === 409) code = body?.reason === 'AlreadyExists' ? 'cluster.alreadyExists' : 'cluster.conflict';
+  else if (body?.reason && BY_REASON[body.reason] && status < 500) code = BY_REASON[body.reason];
+  const terminating = causes.find((c) => c.reason === 'NamespaceTerminating');
+  if (status === 403 && terminating) code = 'cluster.namespaceTerminating';
   const what = describeTarget(target);
   const detail = body?.message ? `: ${body.message}` : '';
   let message: string;
-  if (status === 401) message = `cannot ${what}: unauthorized (401), the cluster rejected the credentials${detail}`;
-  else if (status === 403) message = `cannot ${what}: forbidden (403), grant the "${target.verb}" verb on "${target.resource}"${detail}`;
+  if (code === 'cluster.namespaceTerminating') message = `cannot ${what}: namespace "${target.namespace ?? '?'}" is being terminated (403 Forbidden, cause NamespaceTerminating)`;
+  else if (status === 401) message = `cannot ${what}: unauthorized (401), the cluster rejected the credentials${detail}`;
+  else if (code === 'cluster.forbidden') message = `cannot ${what}: forbidden (403), grant the "${target.verb}" verb on "${target.resource}"${detail}`;
   else message = `cannot ${what}: ${body?.reason ?? 'HTTP'} (${status})${detail}`;
   return new ClusterError(code, message, {
     status,
     reason: body?.reason,
+    ...(causes.length ? { causes } : {}),
     verb: target.verb,
     resource: target.resource,
     namespace: target.namespace,

@@ -28,6 +28,8 @@ export interface ScannedItem {
   name?: string;
   namespace?: string;
   labels?: Record<string, string>;
+  /** metadata.deletionTimestamp: the object is being deleted (a backup skips it, as Velero does). */
+  deletionTimestamp?: string;
 }
 
 export interface ScannedList {
@@ -56,6 +58,7 @@ const K_NAMESPACE = 6;
 const K_LABELS = 7;
 const K_CONTINUE = 8;
 const K_RESOURCE_VERSION = 9;
+const K_DELETION_TIMESTAMP = 10;
 
 const KEY_METADATA: [number, Buffer] = [K_METADATA, Buffer.from('metadata')];
 const KEY_ITEMS: [number, Buffer] = [K_ITEMS, Buffer.from('items')];
@@ -66,6 +69,7 @@ const KEY_NAMESPACE: [number, Buffer] = [K_NAMESPACE, Buffer.from('namespace')];
 const KEY_LABELS: [number, Buffer] = [K_LABELS, Buffer.from('labels')];
 const KEY_CONTINUE: [number, Buffer] = [K_CONTINUE, Buffer.from('continue')];
 const KEY_RESOURCE_VERSION: [number, Buffer] = [K_RESOURCE_VERSION, Buffer.from('resourceVersion')];
+const KEY_DELETION_TIMESTAMP: [number, Buffer] = [K_DELETION_TIMESTAMP, Buffer.from('deletionTimestamp')];
 
 // Parser states.
 const VALUE = 0; // a value must come
@@ -165,6 +169,7 @@ function scan(body: Buffer, headOnly: boolean, withLabels: boolean): ScannedList
           } else if (parent === ITEM_META && item !== undefined) {
             if (key === K_NAME) item.name = decodeString(body, i, end);
             else if (key === K_NAMESPACE) item.namespace = decodeString(body, i, end);
+            else if (key === K_DELETION_TIMESTAMP) item.deletionTimestamp = decodeString(body, i, end);
           } else if (parent === LIST_META) {
             if (key === K_CONTINUE) out.continue = decodeString(body, i, end);
             else if (key === K_RESOURCE_VERSION) out.resourceVersion = decodeString(body, i, end);
@@ -336,6 +341,9 @@ function keyCode(body: Buffer, from: number, to: number): number {
       break;
     case 15:
       entry = KEY_RESOURCE_VERSION;
+      break;
+    case 17:
+      entry = KEY_DELETION_TIMESTAMP;
       break;
     default:
       return K_OTHER;

@@ -8,6 +8,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { stringifyExact } from '../exact-json.ts';
 import { ClusterError, describeTarget, errorFromStatus, type KubeStatus, type RequestTarget } from './errors.ts';
 
 export interface RetryOptions {
@@ -131,7 +132,7 @@ export class Transport {
   /** Sends the request, retrying as described above; throws ClusterError for any non-2xx answer. */
   async request(req: Request): Promise<Response> {
     const agent = await this.pool();
-    const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
+    const payload = req.body === undefined ? undefined : Buffer.from(stringifyExact(req.body));
     for (let attempt = 1; ; attempt++) {
       let status: number | undefined;
       let retryAfterMs: number | undefined;

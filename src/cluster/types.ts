@@ -5,7 +5,7 @@ import type { KubeObject } from '../api/kube-object.ts';
 
 export type { KubeObject };
 
-/** A served resource found by discovery (preferred version). */
+/** A served resource found by discovery, at the version it is read in (cluster/discovery.ts). */
 export interface ApiResource {
   group: string; // "" for core
   version: string;
@@ -15,6 +15,14 @@ export interface ApiResource {
   verbs: string[];
   /** "deployments.apps" or "configmaps". */
   groupResource: string;
+  /** Every version the server serves it in, the one read first. */
+  servedVersions?: string[];
+  /** Whether `version` is its group's preferred version (else the group's preferred does not serve it). */
+  preferredVersion?: boolean;
+  /** Discovery's singularName ("deployment"); empty or absent: the lower-cased kind stands in. */
+  singularName?: string;
+  /** Discovery's shortNames (["deploy"]). */
+  shortNames?: string[];
 }
 
 /** One object collected for a backup, or read back for a restore. */

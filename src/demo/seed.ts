@@ -1,6 +1,6 @@
 // The embedded policy repository: a local bare Git repository seeded from policies/, the way a
-// platform team's first pull request would create it. RestoreRequests are left out of the seed:
-// the demo commits one later, as a merged pull request.
+// platform team's first pull request would create it. policies/ holds no RestoreRequest (a copy
+// must never restore by itself); the demo commits samples/restores/ later, as a merged pull request.
 import { execFile } from 'node:child_process';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

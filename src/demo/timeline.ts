@@ -4,7 +4,7 @@
 // Every step is a real tick of the real engine against real parts.
 import { rfc3339 } from '../schedule/naming.ts';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { startSimulator, type Simulator } from '../sim/index.ts';
 import { connectCluster } from '../cluster/connect.ts';
@@ -25,6 +25,12 @@ export interface DemoOptions {
   policiesDir: string;
   /** The simulated cluster's seed (samples/cluster/). */
   samplesDir: string;
+  /**
+   * The RestoreRequest the demo merges at step 7 (default samples/restores/rollback-release.yaml,
+   * next to samplesDir). It is kept out of policies/ on purpose: a copy of the example repository
+   * must never restore into a cluster by itself.
+   */
+  restoreRequestFile?: string;
   s3?: S3Override;
   /** Progress lines for the user. */
   say: (line: string) => void;
@@ -110,7 +116,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     client.close();
 
     say('7/7 a pull request adds restores/rollback-release.yaml — cairn restores with the /spec/release modifier');
-    const request = await readFile(join(opts.policiesDir, 'restores', 'rollback-release.yaml'), 'utf8');
+    const request = await readFile(opts.restoreRequestFile ?? join(dirname(opts.samplesDir), 'restores', 'rollback-release.yaml'), 'utf8');
     await humanCommit(repo, { 'restores/rollback-release.yaml': request }, 'Roll back the kcm release');
     now = new Date(now.getTime() + 5 * 60_000);
     await tick('after the merge');

@@ -2,7 +2,7 @@
 // ticks while their spec is unchanged (a changed spec in Git reopens them).
 import type { BackupLocation, Cluster, PolicyRepository } from '../api/types.ts';
 import { openLocation, type BackupStore } from '../storage/index.ts';
-import { connectCluster, clusterConnectOptions, type ClusterClient } from '../cluster/connect.ts';
+import type { ClusterClient } from '../cluster/connect.ts';
 import type { EngineConfig } from './config.ts';
 
 /** The name recorded for the engine's own kubeconfig when a policy names no Cluster. */
@@ -32,6 +32,8 @@ export class Connections {
     const key = JSON.stringify(cluster?.spec ?? { kubeconfig: this.config.kubeconfig });
     const hit = this.clusters.get(clusterName);
     if (hit && hit.key === key) return { client: await hit.client, name: clusterName };
+    // The Kubernetes client is loaded by the first cluster connection, not at import (issue 17).
+    const { clusterConnectOptions, connectCluster } = await import('../cluster/connect.ts');
     const opts = cluster
       ? clusterConnectOptions(cluster, this.config.env, process.cwd())
       : { kubeconfigPath: this.config.kubeconfig, name: DEFAULT_CLUSTER };

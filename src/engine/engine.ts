@@ -21,6 +21,7 @@ import type { ActionResult } from './results.ts';
 import { buildStatus, removedPolicies, type StatusDoc } from './status.ts';
 import { readStatusDir, type StatusFiles } from './status-files.ts';
 import { StatusRenderMemo } from './render-memo.ts';
+import { locationsWithBackups, observe } from './observe.ts';
 
 export interface TickResult {
   revision: string;
@@ -35,28 +36,7 @@ export interface TickResult {
   durationMs: number;
 }
 
-export interface Observed {
-  inventories: Record<string, Inventory>;
-  unobserved: Record<string, string>;
-}
-
-/** Lists every location's inventory (cached); a location that fails is reported, not fatal. */
-export async function observe(repo: PolicyRepository, connections: Connections, cache: InventoryCache, config: EngineConfig): Promise<Observed> {
-  const inventories: Record<string, Inventory> = {};
-  const unobserved: Record<string, string> = {};
-  await Promise.all(
-    repo.locations.map(async (loc) => {
-      const name = loc.metadata.name;
-      try {
-        inventories[name] = await cache.get(name, await connections.location(loc));
-      } catch (err) {
-        unobserved[name] = (err as Error).message;
-        config.logger.warn({ location: name, err: (err as Error).message }, 'cannot list the location; its policies wait');
-      }
-    }),
-  );
-  return { inventories, unobserved };
-}
+export { observe, type Observed } from './observe.ts';
 
 export class Engine {
   readonly cache: InventoryCache;
@@ -79,8 +59,8 @@ export class Engine {
     const started = Date.now();
     const { revision, sourceRevision } = await this.sync();
     const repo = await this.load(sourceRevision);
-    await this.previousStatus();
-    const { inventories, unobserved } = await observe(repo, this.connections, this.cache, this.config);
+    const previous = await this.previousStatus();
+    const { inventories, unobserved } = await observe(repo, this.connections, this.cache, this.config, locationsWithBackups(previous.docs.values()));
     const plan = this.plan(repo, sourceRevision, inventories);
     const results = await this.execute(plan, repo, sourceRevision, opts.signal);
     const report = await this.report(repo, plan, results, sourceRevision);

@@ -5,15 +5,15 @@ import { computePlan } from '../plan/plan.ts';
 import type { Plan } from '../plan/types.ts';
 import type { EngineConfig } from './config.ts';
 import { Connections } from './connections.ts';
-import { observe } from './engine.ts';
+import { locationsWithBackups, observe } from './observe.ts';
 import { InventoryCache } from './inventory-cache.ts';
 import { readStatusDir } from './status-files.ts';
 import { removedPolicies } from './status.ts';
 
-export async function planDirectory(dir: string, revision: string, config: EngineConfig): Promise<{ plan: Plan; unobserved: Record<string, string> }> {
+export async function planDirectory(dir: string, revision: string, config: EngineConfig): Promise<{ plan: Plan; unobserved: Record<string, string>; counts: { objects: number; files: number } }> {
   const repo = await loadRepository(dir);
   const status = await readStatusDir(dir);
-  const { inventories, unobserved } = await observe(repo, new Connections(config), new InventoryCache(0), config);
+  const { inventories, unobserved } = await observe(repo, new Connections(config), new InventoryCache(0), config, locationsWithBackups(status.docs.values()));
   const plan = computePlan({
     repo,
     revision,
@@ -26,5 +26,5 @@ export async function planDirectory(dir: string, revision: string, config: Engin
       incompleteCleanupAfterMs: config.incompleteCleanupAfterMs,
     },
   });
-  return { plan, unobserved };
+  return { plan, unobserved, counts: { objects: repo.objectCount ?? 0, files: repo.files?.length ?? 0 } };
 }

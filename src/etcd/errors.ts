@@ -6,7 +6,9 @@ export type EtcdErrorCode =
   | 'etcd.snapshot' // the snapshot stream failed
   | 'etcd.snapshot-hash' // etcd's appended sha256 does not match
   | 'etcd.snapshot-truncated'
-  | 'etcd.restore'; // `cairn etcd restore` refused or failed
+  | 'etcd.restore' // `cairn etcd restore` refused (the backup) or failed
+  | 'etcd.data-dir' // --data-dir is not empty or not a directory
+  | 'etcd.no-tool'; // neither etcdutl nor etcdctl on PATH
 
 export class EtcdError extends Error {
   override readonly name = 'EtcdError';

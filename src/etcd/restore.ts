@@ -61,10 +61,10 @@ export function findRestoreTool(env: NodeJS.ProcessEnv = process.env): { tool: '
 async function refuseNonEmpty(dataDir: string): Promise<void> {
   const st = await stat(dataDir).catch(() => undefined);
   if (!st) return;
-  if (!st.isDirectory()) throw new EtcdError('etcd.restore', `--data-dir ${dataDir} exists and is not a directory: give a new, empty directory`);
+  if (!st.isDirectory()) throw new EtcdError('etcd.data-dir', `--data-dir ${dataDir} exists and is not a directory: give a new, empty directory`);
   const entries = await readdir(dataDir);
   if (entries.length > 0) {
-    throw new EtcdError('etcd.restore', `--data-dir ${dataDir} is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}): move the old data directory aside first; cairn never writes over a member's data`);
+    throw new EtcdError('etcd.data-dir', `--data-dir ${dataDir} is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}): move the old data directory aside first; cairn never writes over a member's data`);
   }
 }
 
@@ -104,7 +104,7 @@ export async function restoreEtcdMember(store: BackupStore, backup: string, opts
   await refuseNonEmpty(dataDir);
   const env = opts.env ?? process.env;
   const tool = findRestoreTool(env);
-  if (!tool) throw new EtcdError('etcd.restore', 'neither etcdutl nor etcdctl is on PATH: install etcd\'s tools (Debian: etcd-client) on this member, or put them on PATH');
+  if (!tool) throw new EtcdError('etcd.no-tool', 'neither etcdutl nor etcdctl is on PATH: install etcd\'s tools (Debian: etcd-client) on this member, or put them on PATH');
 
   const staging = await mkdtemp(join(opts.tempDir ?? dirname(dataDir), '.cairn-etcd-restore-'));
   try {

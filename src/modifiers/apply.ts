@@ -72,7 +72,10 @@ function compilePatcher(rule: ModifierRule, where: string): Patcher {
     const p = compileStrategicPatches(rule.strategicPatches, where);
     return (doc) => ({ object: asObject(p.apply(doc), 'strategic merge patch') });
   }
-  throw new ModifierError('modifiers.rule', `${where}: no patch data found (give patches, mergePatches or strategicPatches)`);
+  // Velero accepts such a rule when it loads, and fails each item it matches (applyPatch).
+  return () => {
+    throw new ModifierError('modifiers.rule', `${where}: no patch data found (give patches, mergePatches or strategicPatches)`);
+  };
 }
 
 /** The patched document must still be a Kubernetes object, or Velero cannot decode it. */

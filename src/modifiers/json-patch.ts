@@ -70,7 +70,7 @@ export function compileJsonPatch(patches: ModifierJsonPatch[], where: string): C
 export function stringValue(v: unknown): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
   return JSON.stringify(v);
 }
 

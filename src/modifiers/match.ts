@@ -4,8 +4,9 @@
 //      check, so a namespaces condition never excludes them. An empty list matches all. A glob
 //      that does not compile simply does not match (Velero's IncludesExcludes).
 //   2. groupResource: a glob with '.' as separator against "resource.group" ("deployments.apps",
-//      core "configmaps"); see glob.ts. A bad glob is an error.
-//   3. resourceNameRegex: unanchored Go regexp on metadata.name (see regex.ts); bad regex: error.
+//      core "configmaps"); see match/glob.ts. A bad glob is an error.
+//   3. resourceNameRegex: unanchored Go (RE2) regexp on metadata.name (match/regex.ts, linear
+//      time); a regex RE2 refuses is an error.
 //   4. labelSelector: matchLabels + matchExpressions on metadata.labels; invalid: error.
 //   5. matches: every {path, value} is a json-patch `test` on the object, value converted by
 //      Velero's addQuotes rules; a failing test or a missing path is no match; other failures
@@ -14,10 +15,11 @@
 import type { KubeObject } from '../api/kube-object.ts';
 import type { ModifierConditions } from '../api/types.ts';
 import { ModifierError } from './errors.ts';
-import { compileGlob, type GlobMatcher } from './glob.ts';
+import { compileGlob, type GlobMatcher } from '../match/glob.ts';
+import { PatternError } from '../match/errors.ts';
+import { compileLabelSelector } from '../match/label-selector.ts';
+import { compileRegex } from '../match/regex.ts';
 import { parsePointer, testPointer } from './json-pointer.ts';
-import { compileLabelSelector } from './label-selector.ts';
-import { compileGoRegexp } from './regex.ts';
 import { stringValue } from './json-patch.ts';
 import { veleroValueToJson } from './value.ts';
 
@@ -51,8 +53,9 @@ export function compileConditions(c: ModifierConditions | undefined, where: stri
     try {
       return build();
     } catch (err) {
-      problems.push(err instanceof ModifierError ? err : new ModifierError('modifiers.rule', String(err)));
-      return failing(err);
+      const error = asModifierError(err);
+      problems.push(error);
+      return failing(error);
     }
   };
 
@@ -83,7 +86,7 @@ export function compileConditions(c: ModifierConditions | undefined, where: stri
   if (cond.resourceNameRegex)
     checks.push(
       guard(() => {
-        const re = compileGoRegexp(String(cond.resourceNameRegex));
+        const re = compileRegex(String(cond.resourceNameRegex));
         return (item) => re.test(String(item.object.metadata?.name ?? ''));
       }),
     );
@@ -116,4 +119,12 @@ export function compileConditions(c: ModifierConditions | undefined, where: stri
     );
 
   return { check: (item) => checks.every((check) => check(item)), problems };
+}
+
+const PATTERN_CODES = { 'glob.invalid': 'modifiers.glob', 'regex.invalid': 'modifiers.regex', 'selector.invalid': 'modifiers.selector' } as const;
+
+function asModifierError(err: unknown): ModifierError {
+  if (err instanceof ModifierError) return err;
+  if (err instanceof PatternError) return new ModifierError(PATTERN_CODES[err.code], err.message);
+  return new ModifierError('modifiers.rule', String(err));
 }

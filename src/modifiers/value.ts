@@ -11,6 +11,7 @@
 // (TRUE, 1e, +5, .5, 0x10, NaN, "{not json", a string with a bare quote or backslash) fails
 // that rule on every item. We report the same failure, earlier and with a clearer message.
 import { ModifierError } from './errors.ts';
+import { exactNumber, parseExact } from '../exact-json.ts';
 
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 // What Go's strconv.ParseFloat accepts (decimal, hex floats, inf/nan, underscores), roughly:
@@ -30,12 +31,13 @@ export function veleroValueToJson(raw: string | undefined, where: string): unkno
   }
   if (value.startsWith('{') || value.startsWith('[')) {
     try {
-      return JSON.parse(value);
+      return parseExact(value);
     } catch (err) {
       return invalid(where, value, `it starts with ${value[0]} so it is read as JSON, and it is not valid JSON (${(err as Error).message})`);
     }
   }
-  if (JSON_NUMBER.test(value)) return Number(value);
+  // int64 beyond 2^53 stays exact (a bigint), as in the objects it patches (exact-json.ts).
+  if (JSON_NUMBER.test(value)) return exactNumber(value);
   if (GO_FLOAT.test(value)) invalid(where, value, 'Velero reads it as a number but it is not a JSON number; quote it ("\\"…\\"") to mean a string');
   return jsonStringBody(value, where);
 }

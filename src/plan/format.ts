@@ -1,4 +1,4 @@
-// How a plan reads: one line per action ("create kcm-20261121060000: slot 2026-11-21 06:00 has
+// How a plan reads: one line per action ("backup kcm-20261121060000: slot 2026-11-21 06:00 has
 // no backup"), counts for `--detailed-exitcode` and commit subjects, and the three formats of
 // `cairn plan`. JSON is JSON.stringify of a plain object.
 import type { Plan, PlanAction, PlanFormat, PlanSummary } from './types.ts';
@@ -7,7 +7,8 @@ import type { Plan, PlanAction, PlanFormat, PlanSummary } from './types.ts';
 export function describeAction(a: PlanAction): string {
   switch (a.type) {
     case 'backup':
-      return `create ${a.backupName}: ${a.reason}`;
+      // The same verb as markdown plans and commit bodies.
+      return `backup ${a.backupName}: ${a.reason}`;
     case 'restore':
       return `restore ${a.restore} from ${a.backupName}: ${a.reason}`;
     case 'unexpire':

@@ -7,13 +7,15 @@ import pLimit from 'p-limit';
 import type { ClusterClient, ResourceRef } from '../cluster/client.ts';
 import { ClusterError } from '../cluster/errors.ts';
 import { CRDS } from '../cluster/selection.ts';
-import type { KubeObject } from '../cluster/types.ts';
+import type { ApiResource, KubeObject } from '../cluster/types.ts';
+import { canonicalGroupResource } from '../cluster/discovery.ts';
 import { waitEstablished } from './crd.ts';
 import { createMergePatch, deepEqual, fieldDiff } from './diff.ts';
 import type { RestoreStep } from './order.ts';
 import { prepareObject, type PrepareOptions } from './prepare.ts';
 import { ResourceResolver } from './resources.ts';
 import type { RestoreItem, RestoreItemResult } from './types.ts';
+import { staleClaimRef, type StaleClaim } from './volumes.ts';
 
 export interface ApplyOptions {
   client: ClusterClient;
@@ -111,8 +113,15 @@ async function applyItem(item: RestoreItem, ctx: StepContext, crdNames: Set<stri
       if (ctx.dryRun && crdNames.has(item.groupResource)) {
         return { ...result, action: 'create', reason: `its CustomResourceDefinition ${item.groupResource} is created by this restore` };
       }
+      const canonical = canonicalGroupResource(item.groupResource);
+      const other = canonical !== item.groupResource ? await ctx.resolver.find(canonical) : undefined;
+      if (other) {
+        return { ...result, error: `the cluster does not serve ${item.groupResource} (${item.object.apiVersion}); the same objects are served as ${canonical} in ${servedIn(other)}: a resource modifier can rewrite apiVersion, or exclude it` };
+      }
       return { ...result, error: `the cluster does not serve ${item.groupResource}: restore its CustomResourceDefinition or exclude it` };
     }
+    const notServed = unservedVersion(res, item.object);
+    if (notServed) return { ...result, error: notServed };
     const ref = ResourceResolver.refFor(res, item.object);
     if (ctx.dryRun) return await planItem(item, ref, ctx, result);
     return await writeItem(item, ref, ctx, result);
@@ -121,21 +130,46 @@ async function applyItem(item: RestoreItem, ctx: StepContext, crdNames: Set<stri
   }
 }
 
-function compare(item: RestoreItem, live: KubeObject, ctx: StepContext) {
+/** The live object prepared like the backup's, whether they differ, and a stale PV claim. */
+function servedIn(res: ApiResource): string {
+  const versions = res.servedVersions ?? [res.version];
+  return versions.map((v) => (res.group ? `${res.group}/${v}` : v)).join(', ');
+}
+
+/** Why the item's apiVersion cannot be written (its group serves the resource in other versions only). */
+function unservedVersion(res: ApiResource, obj: KubeObject): string | undefined {
+  const slash = obj.apiVersion.lastIndexOf('/');
+  const group = slash >= 0 ? obj.apiVersion.slice(0, slash) : '';
+  const version = slash >= 0 ? obj.apiVersion.slice(slash + 1) : obj.apiVersion;
+  if (group !== res.group || !res.servedVersions || res.servedVersions.includes(version)) return undefined;
+  return `the cluster does not serve ${res.groupResource} in ${obj.apiVersion}; it serves it in ${servedIn(res)}: a resource modifier can rewrite apiVersion, or exclude it`;
+}
+
+async function compare(item: RestoreItem, live: KubeObject, ctx: StepContext) {
   const current = prepareObject(item.groupResource, live, ctx.prepare);
-  const differs = !deepEqual(current, item.object);
-  return { current, differs };
+  const stale: StaleClaim | undefined = item.groupResource === 'persistentvolumes' ? await staleClaimRef(ctx.client, live) : undefined;
+  const differs = Boolean(stale) || !deepEqual(current, item.object);
+  return { current, differs, stale };
+}
+
+function diffOf(current: KubeObject, item: RestoreItem, stale: StaleClaim | undefined) {
+  return [...(stale?.diff ?? []), ...fieldDiff(current, item.object)];
+}
+
+function skipReason(stale: StaleClaim | undefined): string {
+  const base = 'exists (existingResourcePolicy: none)';
+  return stale ? `${base}; ${stale.why}: existingResourcePolicy update clears claimRef.uid` : base;
 }
 
 async function planItem(item: RestoreItem, ref: ResourceRef, ctx: StepContext, result: RestoreItemResult): Promise<RestoreItemResult> {
   const live = await ctx.client.get(ref, item.namespace, item.name);
   if (!live) return { ...result, action: 'create' };
   if (item.synthesized) return { ...result, action: 'unchanged' };
-  const { current, differs } = compare(item, live, ctx);
+  const { current, differs, stale } = await compare(item, live, ctx);
   if (!differs) return { ...result, action: 'unchanged', differs: false };
-  const diff = fieldDiff(current, item.object);
-  if (ctx.existingResourcePolicy === 'update') return { ...result, action: 'update', differs: true, diff };
-  return { ...result, action: 'skip', differs: true, diff, reason: 'exists (existingResourcePolicy: none)' };
+  const diff = diffOf(current, item, stale);
+  if (ctx.existingResourcePolicy === 'update') return { ...result, action: 'update', differs: true, diff, ...(stale ? { reason: stale.why } : {}) };
+  return { ...result, action: 'skip', differs: true, diff, reason: skipReason(stale) };
 }
 
 async function writeItem(item: RestoreItem, ref: ResourceRef, ctx: StepContext, result: RestoreItemResult): Promise<RestoreItemResult> {
@@ -163,17 +197,28 @@ async function updateExisting(
   ctx: StepContext,
   result: RestoreItemResult,
 ): Promise<RestoreItemResult> {
-  const { current, differs } = compare(item, live, ctx);
+  const { current, differs, stale } = await compare(item, live, ctx);
   if (ctx.existingResourcePolicy === 'none') {
-    const skipped: RestoreItemResult = { ...result, action: 'skipped', differs, reason: 'exists (existingResourcePolicy: none)' };
-    if (differs) skipped.diff = fieldDiff(current, item.object);
+    const skipped: RestoreItemResult = { ...result, action: 'skipped', differs, reason: skipReason(stale) };
+    if (differs) skipped.diff = diffOf(current, item, stale);
     return skipped;
   }
-  const patch = createMergePatch(current as Record<string, unknown>, item.object as Record<string, unknown>);
+  let patch = createMergePatch(current as Record<string, unknown>, item.object as Record<string, unknown>);
+  if (stale) patch = mergeClaimPatch(patch, stale.patch);
   if (!patch) return { ...result, action: 'unchanged', differs: false };
   const patched = await ctx.client.patch(ref, item.namespace, item.name, patch, 'merge');
   await restoreStatus(item, ref, patched, ctx);
-  return { ...result, action: 'updated', differs: true, diff: fieldDiff(current, item.object) };
+  return { ...result, action: 'updated', differs: true, diff: diffOf(current, item, stale), ...(stale ? { reason: stale.why } : {}) };
+}
+
+/** The update patch plus the clearing of a stale claimRef's uid and resourceVersion. */
+function mergeClaimPatch(patch: Record<string, unknown> | undefined, claim: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...(patch ?? {}) } as { spec?: { claimRef?: unknown } & Record<string, unknown> };
+  const spec = (out.spec ?? {}) as Record<string, unknown>;
+  const claimRef = spec.claimRef;
+  const clear = (claim.spec as { claimRef: Record<string, unknown> }).claimRef;
+  out.spec = { ...spec, claimRef: claimRef && typeof claimRef === 'object' ? { ...(claimRef as object), ...clear } : claimRef === undefined ? clear : claimRef };
+  return out;
 }
 
 /**

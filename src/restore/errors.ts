@@ -8,6 +8,7 @@ export type RestoreErrorCode =
   | 'restore.modifiers'
   | 'restore.spec'
   | 'restore.cluster'
+  | 'restore.namespace-terminating'
   | 'restore.pre-restore-backup';
 
 export class RestoreError extends Error {
@@ -23,6 +24,6 @@ export class RestoreError extends Error {
 
   /** Codes that end the restore in FailedValidation: the request cannot run as written. */
   get validation(): boolean {
-    return this.code !== 'restore.cluster' && this.code !== 'restore.pre-restore-backup';
+    return this.code !== 'restore.cluster' && this.code !== 'restore.pre-restore-backup' && this.code !== 'restore.namespace-terminating';
   }
 }

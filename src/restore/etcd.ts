@@ -1,16 +1,16 @@
-// etcd restores. `cairn etcd restore` rebuilds one member's data directory (restoreEtcdMemberFromRepo,
-// the work itself in etcd/restore.ts). A RestoreRequest naming an etcd backup (or a policy of type etcd) never touches the cluster:
+// etcd restores. `cairn etcd restore` rebuilds one member's data directory (the work itself in
+// etcd/restore.ts). A RestoreRequest naming an etcd backup (or a policy of type etcd) never touches the cluster:
 // an etcd restore rebuilds each member's data directory on that member's machine. The engine
 // verifies the backup (cairn's sha256 and etcd's hash) and commits, in the request's status,
 // the exact `cairn etcd restore` command for each member, so the restore is reviewed and
 // audited in Git (KKP's EtcdRestore phases, RKE's snapshot-restore step, made reviewable).
-import { resolve } from 'node:path';
 import type { RestoreRequest } from '../api/types.ts';
-import { loadRepository } from '../api/loader.ts';
-import { chooseRepoLocation } from '../api/location-choice.ts';
-import { openLocation } from '../storage/index.ts';
-import { restoreEtcdMember, type EtcdRestoreOptions, type EtcdRestoreResult } from '../etcd/restore.ts';
-import { createLogger } from '../log.ts';
+import { restoreEtcdMember as restoreMember, type EtcdRestoreOptions, type EtcdRestoreResult } from '../etcd/restore.ts';
+
+/** `cairn etcd restore`: verify an etcd backup and rebuild one member's data directory (etcd/restore.ts). */
+export function restoreEtcdMember(store: BackupStore, backup: string, opts: EtcdRestoreOptions): Promise<EtcdRestoreResult> {
+  return restoreMember(store, backup, opts);
+}
 import type { BackupStore } from '../storage/index.ts';
 import type { BackupManifest } from '../storage/types.ts';
 import type { EtcdRestorePlan, RestoreResult } from './types.ts';
@@ -74,27 +74,4 @@ export async function planEtcdRestore(request: RestoreRequest, store: BackupStor
   };
   await store.writeRestoreResult(request.metadata.name, result);
   return result;
-}
-
-export interface EtcdRestoreFromRepo extends EtcdRestoreOptions {
-  /** A checkout of the policy repository that defines the location. */
-  repo: string;
-  /** The BackupLocation; default the one with default: true. */
-  location?: string;
-  /** cairn's data directory: base of relative filesystem locations and key files. */
-  cairnDataDir: string;
-}
-
-/** `cairn etcd restore`: open the location named in the policy repository, then restore one member. */
-export async function restoreEtcdMemberFromRepo(backup: string, opts: EtcdRestoreFromRepo): Promise<EtcdRestoreResult> {
-  const repoDir = resolve(opts.repo);
-  const repo = await loadRepository(repoDir);
-  const choice = chooseRepoLocation(repo, opts.location);
-  if (!choice.ok) {
-    const names = repo.locations.map((l) => l.metadata.name);
-    throw new Error(`${choice.message} in ${repoDir}/locations (pass --location; valid locations: ${names.length ? names.join(', ') : 'none'})`);
-  }
-  const location = choice.location;
-  const store = await openLocation(location, { baseDir: resolve(opts.cairnDataDir), logger: createLogger({ level: process.env.CAIRN_LOG_LEVEL ?? 'warn' }) });
-  return restoreEtcdMember(store, backup, opts);
 }

@@ -5,6 +5,7 @@
 import type { ResourceSelection } from '../api/types.ts';
 import type { Item } from '../cluster/types.ts';
 import type { IndexEntry } from '../storage/types.ts';
+import { canonicalGroupResource } from '../cluster/discovery.ts';
 import {
   CRDS,
   allNamespacesSelected,
@@ -62,5 +63,18 @@ export function selectItems(items: Item[], sel: ResourceSelection): Item[] {
     }
     return false;
   });
-  return [...cluster, ...namespaced];
+  return dropCohabitingDuplicates([...cluster, ...namespaced]);
+}
+
+/**
+ * A backup taken before de-duplication (or by another tool) may hold one object twice, under a
+ * legacy group and its canonical one (cluster/discovery.ts COHABITING): it is restored once,
+ * from the canonical group.
+ */
+function dropCohabitingDuplicates(items: Item[]): Item[] {
+  const keys = new Set(items.map((i) => `${i.groupResource}|${i.namespace ?? ''}|${i.name}`));
+  return items.filter((i) => {
+    const canonical = canonicalGroupResource(i.groupResource);
+    return canonical === i.groupResource || !keys.has(`${canonical}|${i.namespace ?? ''}|${i.name}`);
+  });
 }

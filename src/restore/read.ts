@@ -11,6 +11,7 @@ import type { IndexEntry } from '../storage/types.ts';
 import type { Item, KubeObject } from '../cluster/types.ts';
 import { parseItemPath } from '../storage/layout.ts';
 import { RestoreError } from './errors.ts';
+import { parseExact } from '../exact-json.ts';
 
 export interface ReadItemsResult {
   /** The accepted items, verified and parsed. */
@@ -72,7 +73,8 @@ export async function readVerifiedItems(
       if (!where) throw integrity(backup, `${path} is not an item path`);
       let object: KubeObject;
       try {
-        object = JSON.parse(data.toString('utf8')) as KubeObject;
+        // Exactly as archived: int64 beyond 2^53 stays exact (exact-json.ts).
+        object = parseExact(data.toString('utf8')) as KubeObject;
       } catch (err) {
         throw integrity(backup, `item ${path} is not valid JSON (${(err as Error).message})`);
       }

@@ -1,6 +1,7 @@
 // Renders a RestoreResult for people: a summary, a table of actions per group-resource, and
 // the items worth reading (failures, and for dry runs every planned change with its diff).
 // Pure; the CLI prints it, the reconciler can put it in a status file.
+import { stringifyExact } from '../exact-json.ts';
 import type { FieldChange, RestoreItemResult, RestoreResult } from './types.ts';
 
 const COLUMNS = ['created', 'updated', 'unchanged', 'skipped', 'failed'] as const;
@@ -34,7 +35,7 @@ function itemName(i: RestoreItemResult): string {
 }
 
 function showValue(v: unknown): string {
-  return JSON.stringify(v);
+  return stringifyExact(v);
 }
 
 function diffLine(c: FieldChange): string {
@@ -65,7 +66,7 @@ export function renderRestoreText(result: RestoreResult): string {
     lines.push('', ...table([head, ...rows]).map((l) => `  ${l}`));
   }
 
-  const interesting = result.items.filter((i) => column(i.action) === 'failed' || (result.dryRun && (i.action === 'update' || i.action === 'create' || i.differs)) || (!result.dryRun && i.differs && i.action === 'skipped'));
+  const interesting = result.items.filter((i) => column(i.action) === 'failed' || (result.dryRun && (i.action === 'update' || i.action === 'create' || i.differs)) || (!result.dryRun && i.differs && i.action === 'skipped') || (i.reason?.startsWith('managed by ') ?? false));
   if (interesting.length) {
     lines.push('');
     for (const i of interesting) {

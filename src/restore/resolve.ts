@@ -4,6 +4,7 @@
 import type { RestoreRequestSpec } from '../api/types.ts';
 import type { BackupManifest, Inventory } from '../storage/types.ts';
 import { RestoreError } from './errors.ts';
+import { unsupportedFormat } from '../storage/format.ts';
 
 export interface ResolveStore {
   readManifest(name: string): Promise<BackupManifest | undefined>;
@@ -49,6 +50,8 @@ async function resolveByName(name: string, store: ResolveStore, locationName: st
 }
 
 function checkRestorable(manifest: BackupManifest, locationName: string): ResolvedBackup {
+  const format = unsupportedFormat(manifest);
+  if (format) throw new RestoreError('restore.backup-not-restorable', `${format}; nothing was written`, { subject: manifest.name });
   // Velero restores Completed and PartiallyFailed backups; a PartiallyFailed one (a safety
   // backup can be one) restores what it holds, with a warning.
   if (manifest.phase === 'Completed') return { manifest, warnings: [] };
@@ -75,5 +78,5 @@ async function resolveByPolicy(policy: string, at: string | undefined, store: Re
     const when = at === undefined ? '' : ` completed at or before ${at}`;
     throw new RestoreError('restore.backup-not-found', `policy ${policy} has no Completed backup${when} in location ${locationName}`, { subject: policy });
   }
-  return { manifest: chosen, warnings: [] };
+  return checkRestorable(chosen, locationName);
 }

@@ -7,23 +7,28 @@
 // | FailedValidation (the request cannot run as written: no such backup, integrity refused,
 // bad modifiers). Nothing is written to the cluster before the archive is fully verified and
 // the safety backup is stored.
-import type { Logger } from 'pino';
+import type { Logger } from '../log.ts';
 import type { ResourceModifiersSpec } from '../api/types.ts';
 import type { ClusterClient } from '../cluster/client.ts';
 import { NAMESPACES } from '../cluster/selection.ts';
 import type { BackupTarget } from '../backup/types.ts';
 import type { FetchedResources } from '../storage/fetch.ts';
 import type { IndexEntry } from '../storage/types.ts';
+import type { Item } from '../cluster/types.ts';
 import { silentLogger } from '../log.ts';
 import { applySteps } from './apply.ts';
 import { RestoreError } from './errors.ts';
 import { mayRestore, selectItems } from './filter.ts';
+import { resolveSelection } from '../cluster/resource-names.ts';
 import { prepareItems, type ItemModifier } from './items.ts';
 import { planSteps } from './order.ts';
 import { readVerifiedItems } from './read.ts';
 import { resolveBackup, type ResolveStore } from './resolve.ts';
 import { ResourceResolver } from './resources.ts';
 import { takeSafetyBackup } from './safety.ts';
+import { managedBy, managedIndex } from './managed.ts';
+import { DEFAULT_NAMESPACE_WAIT_MS, NAMESPACE_REF, isTerminating, targetNamespaces, waitForTerminatingNamespaces } from './namespaces.ts';
+import { parseDuration } from '../schedule/duration.ts';
 import { restoreSpecHash } from './spec-hash.ts';
 import { compileRestoreModifiers } from './modifiers.ts';
 import type { RestoreCounts, RestoreInput, RestoreItemResult, RestorePhase, RestoreResult } from './types.ts';
@@ -56,6 +61,8 @@ export interface RunRestoreOptions {
   concurrency?: number;
   /** How long to wait for a restored CRD to be Established; default 60 s. */
   crdTimeoutMs?: number;
+  /** Bound on waiting for a Terminating target namespace when the spec sets none; default 3 min. */
+  namespaceWaitMs?: number;
 }
 
 export { restoreSpecHash } from './spec-hash.ts';
@@ -152,27 +159,75 @@ async function restore(
   const fetched = await opts.store.fetchResources(resolved.manifest.name).catch((err: unknown) => {
     throw asIntegrity(err, resolved.manifest.name);
   });
-  let selected;
+  // Resource names resolve through the target cluster's discovery, as Velero's restore resolves
+  // them (deploy, Deployment → deployments.apps); globs and names the cluster does not serve yet
+  // (a CRD the restore creates) are kept as written. An unreadable cluster leaves them as
+  // written too: the restore fails on it below.
+  const selection = await opts.client.discover().then(
+    (served) => {
+      const r = resolveSelection(spec, served);
+      result.warnings.push(...r.warnings);
+      return r.selection;
+    },
+    () => spec,
+  );
+  let selected: Item[];
   try {
-    const read = await readVerifiedItems(resolved.manifest.name, fetched.path, index, (e) => mayRestore(e, spec));
-    selected = selectItems(read.items, spec);
+    const read = await readVerifiedItems(resolved.manifest.name, fetched.path, index, (e) => mayRestore(e, selection));
+    selected = selectItems(read.items, selection);
     logger.info({ backup: resolved.manifest.name, items: read.total, selected: selected.length }, 'backup verified');
   } finally {
     await fetched.cleanup();
   }
 
+  // Objects a controller of the target cluster maintains are reported, never restored (managed.ts).
+  const owners = managedIndex(selected);
+  const managed: RestoreItemResult[] = [];
+  selected = selected.filter((i) => {
+    const controller = managedBy(i, owners);
+    if (!controller) return true;
+    const mapped = i.namespace ? (spec.namespaceMapping?.[i.namespace] ?? i.namespace) : undefined;
+    managed.push({
+      groupResource: i.groupResource,
+      ...(mapped ? { namespace: mapped } : {}),
+      ...(mapped && mapped !== i.namespace ? { backupNamespace: i.namespace } : {}),
+      name: i.name,
+      action: result.dryRun ? 'skip' : 'skipped',
+      reason: `managed by ${controller}`,
+    });
+    return false;
+  });
   const { items, failed } = prepareItems(selected, spec, modifier);
   const steps = planSteps(items);
-  planned(items.length + failed.length);
-  for (let i = 0; i < failed.length; i++) itemDone();
+  planned(items.length + failed.length + managed.length);
+  for (let i = 0; i < failed.length + managed.length; i++) itemDone();
 
   // The cluster must answer before anything else happens: an unreachable cluster fails the
   // restore as a whole rather than every item.
   const resolver = new ResourceResolver(opts.client);
+  let serverVersion: string;
   try {
-    await resolver.find(NAMESPACES);
+    [, serverVersion] = await Promise.all([resolver.find(NAMESPACES), opts.client.serverVersion()]);
   } catch (err) {
     throw new RestoreError('restore.cluster', `cannot reach cluster ${opts.clusterName}: ${(err as Error).message}`, { cause: err });
+  }
+  const across = versionChange(resolved.manifest.cluster.serverVersion, serverVersion);
+  if (across) {
+    result.warnings.push(across);
+    logger.warn({ backupServerVersion: resolved.manifest.cluster.serverVersion, serverVersion }, across);
+  }
+
+  // A target namespace being deleted refuses every create: wait for it to go, or fail before
+  // anything is written (restore/namespaces.ts). A dry run only says so.
+  const namespaces = targetNamespaces(items);
+  if (result.dryRun) {
+    for (const n of namespaces) {
+      if (isTerminating(await opts.client.get(NAMESPACE_REF, undefined, n))) result.warnings.push(`namespace ${n} is terminating: a restore waits for it to go (namespaceTerminationTimeout), then creates it`);
+    }
+  } else if (namespaces.length > 0) {
+    const timeoutMs = spec.namespaceTerminationTimeout ? parseDuration(spec.namespaceTerminationTimeout) : (opts.namespaceWaitMs ?? DEFAULT_NAMESPACE_WAIT_MS);
+    const waited = await waitForTerminatingNamespaces({ client: opts.client, namespaces, timeoutMs, logger });
+    if (waited.length) result.warnings.push(`waited for namespace(s) ${waited.join(', ')} to finish terminating before restoring`);
   }
 
   if (!result.dryRun && spec.preRestoreBackup !== false && items.length > 0) {
@@ -201,7 +256,20 @@ async function restore(
     onItem: itemDone,
     resolver,
   });
-  return [...applied, ...failed];
+  return [...applied, ...failed, ...managed];
+}
+
+/**
+ * A restore into a cluster of another Kubernetes version than the backup's: said in the result
+ * and the log (resources may be served in other versions there; apply.ts names each one that
+ * is not). Compared by major.minor; undefined when equal or unknown.
+ */
+export function versionChange(backup: string | undefined, target: string): string | undefined {
+  const minor = (v: string | undefined) => /^v?(\d+)\.(\d+)/.exec(v ?? '')?.slice(1, 3).join('.');
+  const a = minor(backup);
+  const b = minor(target);
+  if (!a || !b || a === b) return undefined;
+  return `the backup was taken from Kubernetes ${backup} and is restored into ${target}: objects whose API version the target no longer serves fail one by one, naming the versions it serves`;
 }
 
 /** Storage integrity failures refuse the restore (FailedValidation); other storage errors fail it. */

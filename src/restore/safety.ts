@@ -2,8 +2,8 @@
 // scope the restore touches (its target namespaces, after mapping, and the group-resources of
 // its items), so another restore from this backup undoes it. Objects the restore creates are
 // not deleted by that undo (a restore never deletes); everything it changed is put back.
+import type { Logger } from '../log.ts';
 import { slotStamp } from '../schedule/naming.ts';
-import type { Logger } from 'pino';
 import type { ResourceSelection } from '../api/types.ts';
 import type { ClusterClient } from '../cluster/client.ts';
 import { runBackup } from '../backup/run.ts';
@@ -23,11 +23,14 @@ export function safetySelection(items: RestoreItem[]): ResourceSelection {
   const namespaces = targetNamespaces(items);
   const resources = [...new Set(items.map((i) => i.groupResource))].sort();
   const clusterScoped = items.some((i) => !i.namespace && i.groupResource !== 'namespaces');
+  // Without target namespaces the items are all cluster-scoped: no namespace filter is needed,
+  // since includedResources names no namespaced resource (and Velero's lists refuse
+  // excludedNamespaces: ["*"]). includeClusterResources unset ("auto") rather than false, so the
+  // Namespace objects of the target namespaces come along (false keeps every Namespace out).
   return {
-    // An empty include list would mean "all namespaces": exclude every one instead.
-    ...(namespaces.length ? { includedNamespaces: namespaces } : { excludedNamespaces: ['*'] }),
+    ...(namespaces.length ? { includedNamespaces: namespaces } : {}),
     includedResources: resources,
-    includeClusterResources: clusterScoped,
+    ...(clusterScoped ? { includeClusterResources: true } : {}),
   };
 }
 

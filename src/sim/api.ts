@@ -7,6 +7,7 @@ import { ObjectStore, objectKey, lowerBound, type StoredObject } from './store.t
 import { ApiStatusError, errors } from './status.ts';
 import { checkBody, checkName, checkNamespace, generatedName } from './validate.ts';
 import { applyPatch } from './patch.ts';
+import { syncVolumes } from './volumes.ts';
 import { parseLabelSelector, parseFieldSelector, matchesLabels, matchesFields, COMMON_FIELDS, SelectorError } from './selectors.ts';
 import { Allocators, stampCreate, stampUpdate, defaultService, releaseService, defaultDeployment, defaultNamespace, defaultSecret, checkConfigMap, checkImmutable, controllerStatus, nowTimestamp } from './defaults.ts';
 import { CRD_GROUP_RESOURCE, checkCrd, crdResources, pendingStatus, establishedStatus, isEstablished } from './crds.ts';
@@ -48,13 +49,25 @@ const EXTRA_FIELDS: Record<string, string[]> = {
 const UNDELETABLE_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 
 export class ClusterApi {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   readonly store = new ObjectStore();
   private readonly alloc = new Allocators();
   private readonly pendingCrds = new Map<string, NodeJS.Timeout>();
+  /** Namespaces whose simulated namespace controller has not finished yet. */
+  private readonly terminating = new Map<string, NodeJS.Timeout>();
 
-  /** @param crdEstablishDelayMs how long a new CRD takes to become Established (a real controller takes a moment). */
-  constructor(private readonly crdEstablishDelayMs = 50) {}
+  /**
+   * @param crdEstablishDelayMs how long a new CRD takes to become Established (a real controller takes a moment).
+   * @param cohabiting serve Ingress through extensions/v1beta1 too, one storage (Kubernetes 1.19-1.21).
+   * @param namespaceTerminationMs how long a deleted namespace stays Terminating (0: gone at once, unless it has finalizers).
+   */
+  constructor(
+    private readonly crdEstablishDelayMs = 50,
+    cohabiting = false,
+    private readonly namespaceTerminationMs = 0,
+  ) {
+    this.registry = new Registry(cohabiting);
+  }
 
   // ---- reads ---------------------------------------------------------------------------
 
@@ -140,10 +153,20 @@ export class ClusterApi {
       for (let i = 0; i < 8 && (md.name === undefined || table.get(objectKey(md.namespace, md.name))); i++) md.name = generatedName(md.generateName);
     }
     checkName(obj, def);
-    if (def.namespaced && !this.store.table('namespaces').get(md.namespace)) throw errors.namespaceNotFound(md.namespace);
+    if (def.namespaced) {
+      const namespace = this.store.table('namespaces').get(md.namespace);
+      if (!namespace) throw errors.namespaceNotFound(md.namespace);
+      if (namespace.metadata.deletionTimestamp) throw errors.namespaceTerminating(def.group, def.resource, md.name, md.namespace);
+    }
     const key = objectKey(md.namespace, md.name);
-    if (table.get(key)) throw errors.alreadyExists(def.group, def.resource, md.name);
+    const existing = table.get(key);
+    if (existing?.metadata.deletionTimestamp) {
+      // The generic registry's answer for an object still being deleted (registry/generic/registry/store.go).
+      throw new ApiStatusError(409, 'AlreadyExists', `object is being deleted: ${def.group ? `${def.resource}.${def.group}` : def.resource} "${md.name}" already exists`, { name: md.name, ...(def.group ? { group: def.group } : {}), kind: def.resource });
+    }
+    if (existing) throw errors.alreadyExists(def.group, def.resource, md.name);
     if (def.crd) obj.apiVersion = apiVersionOf(def.group, def.storageVersion!);
+    else if (def.storedAs) obj.apiVersion = apiVersionOf(def.storedAs.group, def.storedAs.version);
     if (def.subresources.includes('status')) delete obj.status;
     this.applyTypeRules(def, obj, undefined, opts.dryRun);
     stampCreate(obj, def, opts.dryRun ? this.store.currentResourceVersion : this.store.nextResourceVersion(), opts.manager);
@@ -152,6 +175,11 @@ export class ClusterApi {
     if (opts.dryRun) return this.present(t, obj as StoredObject, false);
     table.put(key, obj as StoredObject);
     if (def.groupResource === CRD_GROUP_RESOURCE) this.scheduleEstablish(obj);
+    if (def.groupResource === 'services') this.serviceEndpoints(obj);
+    if (def.groupResource === 'persistentvolumes' || def.groupResource === 'persistentvolumeclaims') {
+      syncVolumes(this.store);
+      return this.present(t, table.get(key)!, false);
+    }
     return this.present(t, obj as StoredObject, false);
   }
 
@@ -226,14 +254,28 @@ export class ClusterApi {
     if (obj.metadata.uid !== undefined && obj.metadata.uid !== '' && obj.metadata.uid !== old.metadata.uid) {
       throw new ApiStatusError(409, 'Conflict', `Precondition failed: UID in precondition: ${obj.metadata.uid}, UID in object meta: ${old.metadata.uid}`, { name: t.name, kind: def.resource });
     }
-    if (def.crd) obj.apiVersion = old.apiVersion;
+    if (def.crd || def.storedAs) obj.apiVersion = old.apiVersion;
     if (def.subresources.includes('status')) obj.status = old.status;
     this.applyTypeRules(def, obj, old, opts.dryRun);
     stampUpdate(obj, old, def, opts.dryRun ? old.metadata.resourceVersion : this.store.nextResourceVersion(), opts.manager);
     const status = controllerStatus(def.groupResource, obj);
     if (status) obj.status = status;
     if (opts.dryRun) return this.present(t, obj as StoredObject, false);
+    if (old.metadata.deletionTimestamp) {
+      // Being deleted: deletionTimestamp stays; with no finalizers left the object goes
+      // (registry/generic/registry/store.go, deletion by finalizer removal).
+      obj.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
+      if (def.groupResource === 'namespaces') obj.status = old.status;
+      if (((obj.metadata.finalizers as string[] | undefined) ?? []).length === 0 && !(def.groupResource === 'namespaces' && this.terminating.has(t.name!))) {
+        this.remove(def, key, old);
+        return this.present(t, obj as StoredObject, false);
+      }
+    }
     table.put(key, obj as StoredObject);
+    if (def.groupResource === 'persistentvolumes' || def.groupResource === 'persistentvolumeclaims') {
+      syncVolumes(this.store);
+      return this.present(t, table.get(key)!, false);
+    }
     if (def.groupResource === CRD_GROUP_RESOURCE && isEstablished(old)) {
       this.registry.unregisterCustom(obj.metadata.name);
       this.registry.registerCustom(crdResources(obj));
@@ -258,8 +300,44 @@ export class ClusterApi {
       throw new ApiStatusError(403, 'Forbidden', `namespaces "${t.name}" is forbidden: this namespace may not be deleted`, { name: t.name, kind: 'namespaces' });
     }
     if (dryRun) return this.deletedBody(t, old);
+    if (def.groupResource === 'namespaces') return this.terminateNamespace(t, key, old);
     this.remove(def, key, old);
     return this.deletedBody(t, old);
+  }
+
+  /**
+   * Deleting a namespace does not remove it at once: it gets a deletionTimestamp and
+   * status.phase Terminating, the namespace controller deletes everything in it and then removes
+   * the "kubernetes" finalizer, and the namespace goes once no metadata.finalizers remain
+   * (pkg/registry/core/namespace/storage/storage.go, pkg/controller/namespace). Creates inside it
+   * meanwhile are refused (errors.namespaceTerminating). The simulator's controller finishes
+   * after namespaceTerminationMs (0: at once); a namespace with metadata.finalizers stays
+   * Terminating until an update removes them.
+   */
+  private terminateNamespace(t: Target, key: string, old: StoredObject): Obj {
+    const table = this.store.table('namespaces');
+    if (old.metadata.deletionTimestamp) return this.present(t, old, false);
+    const finalizers = (old.metadata.finalizers as string[] | undefined) ?? [];
+    if (this.namespaceTerminationMs === 0 && finalizers.length === 0) {
+      this.remove(t.def, key, old);
+      return this.deletedBody(t, old);
+    }
+    const next = structuredClone(old) as Obj;
+    next.metadata.deletionTimestamp = nowTimestamp();
+    next.metadata.deletionGracePeriodSeconds = 0;
+    next.metadata.resourceVersion = this.store.nextResourceVersion();
+    next.status = { ...(next.status ?? {}), phase: 'Terminating' };
+    table.put(key, next as StoredObject);
+    this.removeNamespaceContents(old.metadata.name);
+    const uid = old.metadata.uid;
+    const timer = setTimeout(() => {
+      this.terminating.delete(old.metadata.name);
+      const current = table.get(key);
+      if (current && current.metadata.uid === uid && ((current.metadata.finalizers as string[] | undefined) ?? []).length === 0) this.remove(t.def, key, current);
+    }, this.namespaceTerminationMs);
+    timer.unref();
+    this.terminating.set(old.metadata.name, timer);
+    return this.present(t, next as StoredObject, false);
   }
 
   deleteCollection(t: Target, q: ListQuery, dryRun: boolean): Obj {
@@ -297,16 +375,8 @@ export class ClusterApi {
     this.store.table(def.groupResource).delete(key);
     this.store.nextResourceVersion();
     if (def.groupResource === 'services') releaseService(old, this.alloc);
-    if (def.groupResource === 'namespaces') {
-      for (const [gr, table] of this.store.allTables()) {
-        if (gr === 'namespaces') continue;
-        if (gr === 'services') {
-          const [s, e] = table.namespaceRange(old.metadata.name);
-          for (const k of table.keys().slice(s, e)) releaseService(table.get(k)!, this.alloc);
-        }
-        table.deleteNamespace(old.metadata.name);
-      }
-    }
+    if (def.groupResource === 'persistentvolumeclaims' || def.groupResource === 'persistentvolumes') syncVolumes(this.store);
+    if (def.groupResource === 'namespaces') this.removeNamespaceContents(old.metadata.name);
     if (def.groupResource === CRD_GROUP_RESOURCE) {
       const name = old.metadata.name;
       clearTimeout(this.pendingCrds.get(name));
@@ -314,6 +384,57 @@ export class ClusterApi {
       this.registry.unregisterCustom(name);
       this.store.dropTable(`${(old as Obj).spec.names.plural}.${(old as Obj).spec.group}`);
     }
+  }
+
+  /**
+   * The endpoints and endpointslice controllers: a Service with a selector gets an Endpoints
+   * object of its name (pkg/controller/endpoint) and an EndpointSlice "<service>-<random>"
+   * labelled kubernetes.io/service-name and endpointslice.kubernetes.io/managed-by:
+   * endpointslice-controller.k8s.io, owned by the Service (pkg/controller/endpointslice,
+   * reconciler.go). The simulator runs no pods, so both list no endpoints.
+   */
+  private serviceEndpoints(svc: Obj): void {
+    const selector = svc.spec?.selector;
+    if (!selector || Object.keys(selector).length === 0) return;
+    const namespace = svc.metadata.namespace;
+    const name = svc.metadata.name;
+    const opts = { manager: 'kube-controller-manager', dryRun: false };
+    const ports = ((svc.spec.ports ?? []) as Obj[]).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: typeof p.targetPort === 'number' ? p.targetPort : p.port, protocol: p.protocol ?? 'TCP' }));
+    const endpoints = this.registry.lookup('', 'v1', 'endpoints')!;
+    if (!this.store.table(endpoints.groupResource).get(objectKey(namespace, name))) {
+      this.create({ def: endpoints, apiVersion: 'v1', namespace, name }, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace, ...(svc.metadata.labels ? { labels: { ...svc.metadata.labels } } : {}) } }, opts);
+    }
+    const slices = this.registry.lookup('discovery.k8s.io', 'v1', 'endpointslices')!;
+    this.create(
+      { def: slices, apiVersion: 'discovery.k8s.io/v1', namespace },
+      {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: {
+          generateName: `${name}-`,
+          namespace,
+          labels: { 'kubernetes.io/service-name': name, 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' },
+          ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name, uid: svc.metadata.uid, controller: true, blockOwnerDeletion: true }],
+        },
+        addressType: 'IPv4',
+        endpoints: [],
+        ports,
+      },
+      opts,
+    );
+  }
+
+  /** What the namespace controller deletes: every object in the namespace. */
+  private removeNamespaceContents(namespace: string): void {
+    for (const [gr, table] of this.store.allTables()) {
+      if (gr === 'namespaces') continue;
+      if (gr === 'services') {
+        const [s, e] = table.namespaceRange(namespace);
+        for (const k of table.keys().slice(s, e)) releaseService(table.get(k)!, this.alloc);
+      }
+      table.deleteNamespace(namespace);
+    }
+    syncVolumes(this.store); // its claims are gone: their volumes are Released
   }
 
   // ---- per-type rules ------------------------------------------------------------------
@@ -384,6 +505,8 @@ export class ClusterApi {
   dispose(): void {
     for (const timer of this.pendingCrds.values()) clearTimeout(timer);
     this.pendingCrds.clear();
+    for (const timer of this.terminating.values()) clearTimeout(timer);
+    this.terminating.clear();
   }
 }
 

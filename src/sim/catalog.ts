@@ -84,6 +84,7 @@ export const BUILTIN_RESOURCES: ResourceDef[] = [
     { r: 'networkpolicies', kind: 'NetworkPolicy', ns: true, short: ['netpol'] },
   ]),
   ...defs('storage.k8s.io', 'v1', [{ r: 'storageclasses', kind: 'StorageClass', ns: false, short: ['sc'] }]),
+  ...defs('discovery.k8s.io', 'v1', [{ r: 'endpointslices', kind: 'EndpointSlice', ns: true }]),
   ...defs('apiextensions.k8s.io', 'v1', [
     { r: 'customresourcedefinitions', kind: 'CustomResourceDefinition', ns: false, short: ['crd', 'crds'], sub: ['status'], cat: ['api-extensions'] },
   ]),

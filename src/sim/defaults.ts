@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { errors } from './status.ts';
 import type { ServedResource } from './registry.ts';
+import { stringifyExact } from '../exact-json.ts';
 
 type Obj = Record<string, any>;
 
@@ -14,7 +15,7 @@ export function nowTimestamp(): string {
 /** The `spec`-like content whose change bumps metadata.generation (all but metadata and status). */
 export function specFingerprint(obj: Obj): string {
   const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
-  return JSON.stringify(rest);
+  return stringifyExact(rest);
 }
 
 /** A FieldsV1 set naming the fields present, as server-side field tracking records them. */
@@ -288,7 +289,7 @@ export function checkConfigMap(obj: Obj): void {
 /** ConfigMaps and Secrets marked immutable keep their data (and the mark) for good. */
 export function checkImmutable(obj: Obj, old: Obj, kind: string): void {
   if (old.immutable !== true) return;
-  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
+  const same = (a: unknown, b: unknown): boolean => stringifyExact(a ?? {}) === stringifyExact(b ?? {});
   const name = obj.metadata.name;
   if (obj.immutable !== true) throw errors.invalid('', kind, name, [{ field: 'immutable', message: 'Forbidden: field is immutable when `immutable` is set', reason: 'FieldValueForbidden' }]);
   if (!same(obj.data, old.data)) throw errors.invalid('', kind, name, [{ field: 'data', message: 'Forbidden: field is immutable when `immutable` is set', reason: 'FieldValueForbidden' }]);

@@ -43,6 +43,10 @@ export interface SimulatorOptions {
   writeLatencyMs?: number;
   /** Answer discovery like an apiserver before 1.26: no aggregated discovery (default false). */
   legacyDiscovery?: boolean;
+  /** Serve Ingress through extensions/v1beta1 as well, one storage, as 1.19-1.21 do (default false). */
+  cohabitingGroups?: boolean;
+  /** How long a deleted namespace stays Terminating before it goes (default 0: at once, unless it has finalizers). */
+  namespaceTerminationMs?: number;
 }
 
 export interface Simulator {
@@ -91,7 +95,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   if (!Number.isFinite(writeLatencyMs) || writeLatencyMs < 0) {
     throw new RangeError(`writeLatencyMs ${opts.writeLatencyMs}: expected a number of milliseconds, 0 or more`);
   }
-  const api = new ClusterApi(opts.crdEstablishDelayMs ?? 50);
+  const api = new ClusterApi(opts.crdEstablishDelayMs ?? 50, opts.cohabitingGroups ?? false, opts.namespaceTerminationMs ?? 0);
   applyObjects(
     api,
     SYSTEM_NAMESPACES.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),

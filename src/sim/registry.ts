@@ -8,6 +8,50 @@ export interface ServedResource extends ResourceDef {
   crd?: string;
   /** The CRD's storage version (custom resources are stored once, served in every version). */
   storageVersion?: string;
+  /**
+   * Set for a resource served through a second group from another group's storage (cohabiting
+   * resources: Ingress in extensions/v1beta1 and networking.k8s.io/v1 up to 1.21): the group
+   * version objects are stored in. groupResource is then the storage's, so both share a table.
+   */
+  storedAs?: { group: string; version: string };
+}
+
+/**
+ * Kubernetes version priority, as apimachinery's CompareKubeAwareVersionStrings orders it
+ * (k8s.io/apimachinery/pkg/version/helpers.go): GA, then beta, then alpha; higher major first,
+ * then higher minor; other names last, lexically. Negative when `a` comes first.
+ */
+function kubeAwareCompare(a: string, b: string): number {
+  const rank = (v: string): [number, number, number] | undefined => {
+    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+    return m ? [m[2] === 'alpha' ? 0 : m[2] === 'beta' ? 1 : 2, Number(m[1]), m[3] ? Number(m[3]) : 0] : undefined;
+  };
+  const ra = rank(a);
+  const rb = rank(b);
+  if (!ra || !rb) return ra ? -1 : rb ? 1 : a.localeCompare(b);
+  return rb[0] - ra[0] || rb[1] - ra[1] || rb[2] - ra[2];
+}
+
+/**
+ * Ingress served through extensions/v1beta1 as well as networking.k8s.io/v1, one storage: the
+ * shape of Kubernetes 1.19-1.21 (pkg/registry/networking/rest/storage_settings.go wires the
+ * networking.k8s.io ingress storage into the extensions group too). The two versions' fields
+ * differ (serviceName/servicePort vs service.name/port); the simulator does not convert them,
+ * it only serves one object through both groups.
+ */
+const COHABITING_INGRESS: ServedResource = {
+  group: 'extensions',
+  version: 'v1beta1',
+  resource: 'ingresses',
+  singular: 'ingress',
+  kind: 'Ingress',
+  listKind: 'IngressList',
+  namespaced: true,
+  shortNames: ['ing'],
+  verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+  subresources: ['status'],
+  groupResource: 'ingresses.networking.k8s.io',
+  storedAs: { group: 'networking.k8s.io', version: 'v1' },
 }
 
 const SUBRESOURCE_VERBS: Record<string, string[]> = {
@@ -40,11 +84,13 @@ export class Registry {
   /** group → versions in preference order (first is preferred). */
   private readonly groups = new Map<string, string[]>();
 
-  constructor() {
+  /** @param cohabiting also serve Ingress through extensions/v1beta1, as 1.19-1.21 do. */
+  constructor(cohabiting = false) {
     for (const def of BUILTIN_RESOURCES) this.add({ ...def, groupResource: groupResourceOf(def.group, def.resource) });
+    if (cohabiting) this.add(COHABITING_INGRESS);
   }
 
-  private add(def: ServedResource, preferFirst = false): void {
+  private add(def: ServedResource): void {
     const key = gvKey(def.group, def.version);
     let resources = this.byGroupVersion.get(key);
     if (!resources) {
@@ -53,10 +99,7 @@ export class Registry {
     }
     resources.set(def.resource, def);
     const versions = this.groups.get(def.group) ?? [];
-    if (!versions.includes(def.version)) {
-      if (preferFirst) versions.unshift(def.version);
-      else versions.push(def.version);
-    }
+    if (!versions.includes(def.version)) versions.push(def.version);
     this.groups.set(def.group, versions);
   }
 
@@ -93,9 +136,16 @@ export class Registry {
     return out;
   }
 
-  /** Registers a CRD's served versions, the storage version preferred. */
+  /**
+   * Registers a CRD's served versions. A custom group's versions are those any of its CRDs
+   * serve, in Kubernetes version priority, the first preferred: the apiextensions-apiserver's
+   * discovery controller sorts them so (sortGroupDiscoveryByKubeAwareVersion in
+   * apiextensions-apiserver/pkg/apiserver/customresource_discovery_controller.go). So a group's
+   * preferred version need not serve every resource of the group.
+   */
   registerCustom(defs: ServedResource[]): void {
-    for (const def of defs) this.add(def, def.version === def.storageVersion);
+    for (const def of defs) this.add(def);
+    for (const group of new Set(defs.map((d) => d.group))) this.groups.get(group)?.sort(kubeAwareCompare);
   }
 
   /** Removes everything a CRD registered; groups left empty disappear from discovery. */

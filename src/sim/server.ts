@@ -9,6 +9,7 @@ import { ApiStatusError, errors } from './status.ts';
 import { injectedFault, misorderList, type Faults } from './faults.ts';
 import { toTable, wantsTable } from './table.ts';
 import { assertPatchType } from './patch.ts';
+import { parseExact, stringifyExact } from '../exact-json.ts';
 
 type Obj = Record<string, any>;
 
@@ -107,7 +108,7 @@ export class SimServer {
 
   private send(res: ServerResponse, reply: Reply): void {
     if (res.headersSent) return;
-    const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+    const text = typeof reply.body === 'string' ? reply.body : stringifyExact(reply.body);
     res.writeHead(reply.status, {
       'Content-Type': typeof reply.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
       'Cache-Control': 'no-cache, private',
@@ -372,7 +373,7 @@ async function readBody(req: IncomingMessage, optional: boolean, patch = false):
     throw errors.unsupportedMediaType(type, ['application/json', 'application/yaml']);
   }
   try {
-    return type.endsWith('yaml') && !patch ? parseYaml(text) : JSON.parse(text);
+    return type.endsWith('yaml') && !patch ? parseYaml(text) : parseExact(text);
   } catch (err) {
     throw errors.badRequest(`the request body is not valid ${type.endsWith('yaml') && !patch ? 'YAML' : 'JSON'}: ${err instanceof Error ? err.message : String(err)}`);
   }

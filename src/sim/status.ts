@@ -68,6 +68,20 @@ export const errors = {
       kind: resource,
     });
   },
+  /**
+   * A create in a namespace that is being deleted: the NamespaceLifecycle admission plugin
+   * answers 403 Forbidden with a NamespaceTerminating cause
+   * (k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle/admission.go; the cause type is
+   * v1.NamespaceTerminatingCause).
+   */
+  namespaceTerminating(group: string, resource: string, name: string, namespace: string): ApiStatusError {
+    return new ApiStatusError(403, 'Forbidden', `${qualified(group, resource)} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, {
+      name,
+      ...(group ? { group } : {}),
+      kind: resource,
+      causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
+    });
+  },
   namespaceNotFound(namespace: string): ApiStatusError {
     return new ApiStatusError(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
   },

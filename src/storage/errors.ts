@@ -10,6 +10,7 @@ export type StorageErrorCode =
   | 'storage.incomplete'
   | 'storage.invalid-name'
   | 'storage.wrong-type'
+  | 'storage.unavailable'
   | 'storage.io';
 
 export class StorageError extends Error {

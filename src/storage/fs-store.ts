@@ -126,7 +126,22 @@ export class FilesystemObjectStore implements ObjectStore {
     // Walk only the directory the prefix names, then filter by the rest of the prefix.
     const slash = prefix.lastIndexOf('/');
     const dirKey = slash >= 0 ? prefix.slice(0, slash + 1) : '';
+    await this.assertReachable();
     yield* this.walk(dirKey, prefix);
+  }
+
+  /**
+   * A root that is missing, with its parent missing too, is not an empty location but a wrong
+   * path or an absent mount: listing it as empty would plan first backups and no retention.
+   * (A missing root under an existing parent is a location not written to yet.)
+   */
+  private async assertReachable(): Promise<void> {
+    const exists = (p: string) => stat(p).then(() => true, (err) => (isCode(err, 'ENOENT') ? false : Promise.reject(err)));
+    if ((await exists(this.root)) || (await exists(dirname(this.root)))) return;
+    throw new StorageError(
+      'storage.unavailable',
+      `filesystem location ${this.root} does not exist, nor does ${dirname(this.root)}: is the storage mounted, and is the data directory the one the reconciler uses?`,
+    );
   }
 
   private async *walk(dirKey: string, prefix: string): AsyncIterable<ObjectInfo> {

@@ -7,8 +7,11 @@ export type { VerifyResult, VerifyProblem } from './verify.ts';
 export type { HeldLock } from './locks.ts';
 export type { ObjectStore, ObjectInfo } from './object-store.ts';
 export { FilesystemObjectStore } from './fs-store.ts';
-export { S3ObjectStore, type S3StoreOptions } from './s3-store.ts';
+// S3ObjectStore is imported from './s3-store.ts' directly: re-exporting it here would load minio
+// for every user of storage (issue 17).
+export type { S3StoreOptions } from './s3-store.ts';
 export type { KeySource } from './crypto.ts';
 export * from './errors.ts';
 export * from './types.ts';
 export { layout, itemPath, parseItemPath, ARTIFACTS, FORMAT_VERSION } from './layout.ts';
+export { describeFormat, unsupportedFormat } from './format.ts';

@@ -6,6 +6,7 @@ import type { BackupManifest, ExpiryMark, Inventory, InventoryBackup, LockInfo }
 import { ARTIFACTS, BACKUPS_DIR, LOCKS_DIR, RESTORES_DIR, layout } from './layout.ts';
 import { readJson } from './json-io.ts';
 import { NotFoundError } from './errors.ts';
+import { hasMarker } from './marker.ts';
 
 export const INVENTORY_READ_CONCURRENCY = 32;
 
@@ -66,7 +67,8 @@ export async function listInventory(store: ObjectStore, location: string): Promi
     const name = obj.key.slice(RESTORES_DIR.length).split('/')[0];
     if (name) restores.add(name);
   }
-  return { location, listedAt, backups, locks, restores: [...restores].sort() };
+  const marked = await hasMarker(store);
+  return { location, listedAt, backups, locks, restores: [...restores].sort(), marked };
 }
 
 /** A manifest that cannot be parsed is reported, not silently dropped or mistaken for Completed. */

@@ -3,6 +3,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { ObjectStore } from './object-store.ts';
 import { StorageError } from './errors.ts';
+import { parseExact, stringifyExact } from '../exact-json.ts';
 
 export async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -12,7 +13,7 @@ export async function readAll(stream: Readable): Promise<Buffer> {
 
 export function parseJson<T>(buf: Buffer, key: string): T {
   try {
-    return JSON.parse(buf.toString('utf8')) as T;
+    return parseExact(buf.toString('utf8')) as T;
   } catch (err) {
     throw new StorageError('storage.integrity', `object ${key} is not valid JSON: ${(err as Error).message}`, { key });
   }
@@ -34,16 +35,16 @@ export async function readGzipJson<T>(store: ObjectStore, key: string): Promise<
 }
 
 export function jsonBytes(value: unknown): Buffer {
-  return Buffer.from(`${JSON.stringify(value, null, 2)}\n`, 'utf8');
+  return Buffer.from(`${stringifyExact(value, 2)}\n`, 'utf8');
 }
 
 export function gzipJsonBytes(value: unknown): Buffer {
-  return gzipSync(Buffer.from(JSON.stringify(value), 'utf8'));
+  return gzipSync(Buffer.from(stringifyExact(value), 'utf8'));
 }
 
 /** JSON lines, gzipped: the backup log. */
 export function gzipJsonLines(lines: object[]): Buffer {
-  return gzipSync(Buffer.from(lines.map((l) => `${JSON.stringify(l)}\n`).join(''), 'utf8'));
+  return gzipSync(Buffer.from(lines.map((l) => `${stringifyExact(l)}\n`).join(''), 'utf8'));
 }
 
 export function parseJsonLines(buf: Buffer, key: string): object[] {
@@ -53,7 +54,7 @@ export function parseJsonLines(buf: Buffer, key: string): object[] {
     .filter((l) => l.trim() !== '')
     .map((l, i) => {
       try {
-        return JSON.parse(l) as object;
+        return parseExact(l) as object;
       } catch {
         throw new StorageError('storage.integrity', `object ${key} line ${i + 1} is not valid JSON`, { key });
       }

@@ -18,7 +18,11 @@ export const BACKUPS_DIR = 'backups/';
 export const RESTORES_DIR = 'restores/';
 export const LOCKS_DIR = 'locks/';
 
+/** The location marker at the root (storage/marker.ts). */
+export const MARKER_KEY = 'cairn-location.json';
+
 export const layout = {
+  marker: () => MARKER_KEY,
   backupDir: (name: string) => `${BACKUPS_DIR}${name}/`,
   resources: (name: string, encrypted: boolean) =>
     `${BACKUPS_DIR}${name}/${encrypted ? ARTIFACTS.resourcesEncrypted : ARTIFACTS.resources}`,

@@ -1,7 +1,7 @@
 // At most one in-flight backup per policy per location: a small lock object created with a
 // real conditional write. An expired lock is taken over with compare-and-swap on its version,
 // so of two contenders that both saw it expired exactly one wins.
-import type { Logger } from 'pino';
+import type { Logger } from '../log.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { LockInfo } from './types.ts';
 import { layout } from './layout.ts';

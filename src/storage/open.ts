@@ -2,13 +2,12 @@
 // resolves relative paths, reads credentials from the environment variables the spec names.
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import type { Logger } from 'pino';
+import type { Logger } from '../log.ts';
 import type { BackupLocation } from '../api/types.ts';
 import { silentLogger } from '../log.ts';
 import type { KeySource } from './crypto.ts';
 import { BackupStore } from './store.ts';
 import { FilesystemObjectStore } from './fs-store.ts';
-import { S3ObjectStore } from './s3-store.ts';
 import { CredentialsError, LocationConfigError } from './errors.ts';
 
 export interface OpenLocationOptions {
@@ -42,6 +41,10 @@ export async function openLocation(location: BackupLocation, opts: OpenLocationO
     const s3 = spec.s3;
     if (!s3?.endpoint || !s3.bucket) throw new LocationConfigError(`location ${name}: provider s3 needs spec.s3.endpoint and spec.s3.bucket`, { location: name });
     const c = s3.credentials ?? {};
+    const accessKey = c.accessKeyIdFromEnv ? fromEnv(env, name, 'spec.s3.credentials.accessKeyIdFromEnv', c.accessKeyIdFromEnv) : '';
+    const secretKey = c.secretAccessKeyFromEnv ? fromEnv(env, name, 'spec.s3.credentials.secretAccessKeyFromEnv', c.secretAccessKeyFromEnv) : '';
+    // The S3 client (minio) is loaded by the first S3 location opened, not at import (issue 17).
+    const { S3ObjectStore } = await import('./s3-store.ts');
     objects = new S3ObjectStore({
       location: name,
       endpoint: s3.endpoint,
@@ -50,8 +53,8 @@ export async function openLocation(location: BackupLocation, opts: OpenLocationO
       region: s3.region,
       forcePathStyle: s3.forcePathStyle,
       insecureSkipTLSVerify: s3.insecureSkipTLSVerify,
-      accessKey: c.accessKeyIdFromEnv ? fromEnv(env, name, 'spec.s3.credentials.accessKeyIdFromEnv', c.accessKeyIdFromEnv) : '',
-      secretKey: c.secretAccessKeyFromEnv ? fromEnv(env, name, 'spec.s3.credentials.secretAccessKeyFromEnv', c.secretAccessKeyFromEnv) : '',
+      accessKey,
+      secretKey,
       sessionToken: c.sessionTokenFromEnv ? fromEnv(env, name, 'spec.s3.credentials.sessionTokenFromEnv', c.sessionTokenFromEnv) : undefined,
     });
   } else {

@@ -1,6 +1,6 @@
 // BackupStore: the backup inventory of one BackupLocation, in the layout of DESIGN §3,
 // over any ObjectStore provider. Every key comes from layout.ts.
-import type { Logger } from 'pino';
+import type { Logger } from '../log.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { BackupManifest, ExpiryMark, IndexEntry, Inventory } from './types.ts';
 import { layout } from './layout.ts';

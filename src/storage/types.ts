@@ -138,4 +138,6 @@ export interface Inventory {
   backups: InventoryBackup[];
   locks: LockInfo[];
   restores: string[];
+  /** The location marker (storage/marker.ts) is present; absent on listings made before markers. */
+  marked?: boolean;
 }

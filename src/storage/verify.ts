@@ -8,6 +8,7 @@ import tar from 'tar-stream';
 import type { ObjectStore } from './object-store.ts';
 import type { ArtifactDigest, BackupManifest, IndexEntry } from './types.ts';
 import { layout } from './layout.ts';
+import { unsupportedFormat } from './format.ts';
 import { DigestStream, sha256Hex } from './digest.ts';
 import { decryptStream, unwrapDataKey, type KeySource } from './crypto.ts';
 import { readAll } from './json-io.ts';
@@ -76,6 +77,8 @@ export async function verifyBackup(
   const artifacts = resourceArtifacts(manifest)!;
   const { name } = manifest;
   const problems: VerifyProblem[] = [];
+  const format = unsupportedFormat(manifest);
+  if (format) return { name, ok: false, problems: [{ artifact: 'manifest.json', message: format }], itemsChecked: 0 };
 
   // Small artifacts: index and log.
   let index: IndexEntry[] | undefined;

@@ -2,10 +2,11 @@
 // Until manifest.json exists the backup is an incomplete upload and is never restored.
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '../log.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { ArtifactDigest, BackupManifest, EncryptionHeader, IndexEntry } from './types.ts';
 import { ARTIFACTS, FORMAT_VERSION, layout } from './layout.ts';
+import { ensureMarker } from './marker.ts';
 import { DigestStream, sha256Hex } from './digest.ts';
 import { encryptStream, newDataKey, type KeySource } from './crypto.ts';
 import { gzipJsonBytes, gzipJsonLines, jsonBytes } from './json-io.ts';
@@ -120,6 +121,8 @@ export class BackupWriter {
       artifacts: etcd ? { etcd: this.etcd!, log: this.log! } : { resources: this.resources!, index: this.index!, log: this.log! },
       ...(this.encryption ? { encryption: this.encryption } : {}),
     };
+    // The marker first: once a backup exists here, a listing without the marker means another storage.
+    await ensureMarker(this.store, this.location);
     await this.store.put(layout.manifest(this.name), jsonBytes(manifest));
     this.committed = true;
     this.logger.info({ backup: this.name, phase: manifest.phase, items: manifest.totalItems }, 'backup manifest written');

@@ -92,10 +92,40 @@ export const CASES: InvalidCase[] = [
     files: { 'policies/empty-glob.yaml': policy('empty-glob', '  includedNamespaces: ["team-*", ""]\n') },
     expect: ["policies/empty-glob.yaml:6:34: error: spec.includedNamespaces[1]: empty pattern: remove it, or use \"*\" to match everything"],
   },
+  // Lists Velero refuses (pkg/util/collections/includes_excludes.go ValidateIncludesExcludes,
+  // ValidateNamespaceIncludesExcludes), issue 15 item 4.
+  {
+    name: 'Velero: excludes list cannot contain "*"',
+    files: { 'policies/exclude-star.yaml': policy('exclude-star', '  excludedResources: ["*"]\n') },
+    expect: ['policies/exclude-star.yaml:6:23: error: spec.excludedResources[0]: "*" cannot be excluded: it would leave nothing to back up (list what to exclude instead)'],
+  },
+  {
+    name: 'Velero: includes list must either contain "*" only',
+    files: { 'policies/star-and-more.yaml': policy('star-and-more', '  includedNamespaces: ["*", "team-a"]\n  includedResources: [configmaps, "*"]\n') },
+    expect: [
+      'policies/star-and-more.yaml:6:24: error: spec.includedNamespaces[0]: "*" includes every namespace: it must be the only entry (remove "*" or the other entries)',
+      'policies/star-and-more.yaml:7:35: error: spec.includedResources[1]: "*" includes every resource: it must be the only entry (remove "*" or the other entries)',
+    ],
+  },
+  {
+    name: 'Velero: excludes list cannot contain an item in the includes list',
+    files: { 'policies/both-lists.yaml': policy('both-lists', '  includedResources: [secrets, configmaps]\n  excludedResources: [configmaps]\n') },
+    expect: ['policies/both-lists.yaml:7:23: error: spec.excludedResources[0]: "configmaps" is both included and excluded: keep it in one list'],
+  },
+  {
+    name: 'Velero: a namespace pattern with braces (wildcard.ValidateNamespaceName)',
+    files: { 'policies/ns-braces.yaml': policy('ns-braces', '  includedNamespaces: ["team-{a,b}"]\n') },
+    expect: ['policies/ns-braces.yaml:6:24: error: spec.includedNamespaces[0]: invalid namespace pattern "team-{a,b}": |, (, ), !, {, } and , are not supported (Velero refuses them; list the namespaces instead)'],
+  },
+  {
+    name: 'Velero: a namespace pattern that is no namespace name',
+    files: { 'policies/ns-upper.yaml': policy('ns-upper', '  excludedNamespaces: ["Team_*"]\n') },
+    expect: ['policies/ns-upper.yaml:6:24: error: spec.excludedNamespaces[0]: invalid namespace "Team_*": a namespace is a DNS-1123 label (lowercase letters, digits and \'-\', at most 63, starting and ending alphanumeric), with *, ? and [...] as wildcards'],
+  },
   {
     name: 'unbalanced [ in a glob',
     files: { 'policies/bracket.yaml': policy('bracket', '  excludedResources:\n    - "secrets"\n    - "[ab.apps"\n') },
-    expect: ["policies/bracket.yaml:8:7: error: spec.excludedResources[1]: \"[ab.apps\": unbalanced '[' at character 1: close the character class with ']'"],
+    expect: ["policies/bracket.yaml:8:7: error: spec.excludedResources[1]: bad glob pattern \"[ab.apps\": unclosed '[' at character 1"],
   },
   {
     name: 'unknown location',
@@ -333,7 +363,31 @@ export const CASES: InvalidCase[] = [
         rule('    - conditions:\n        groupResource: deployments.apps\n        resourceNameRegex: "^web-(["\n      patches: [{operation: remove, path: /spec/x}]\n'),
       ),
     },
-    expect: ["modifiers/bad-regex.yaml:10:28: error: spec.resourceModifierRules[0].conditions.resourceNameRegex: invalid regular expression: /^web-([/: Unterminated character class"],
+    expect: ["modifiers/bad-regex.yaml:10:28: error: spec.resourceModifierRules[0].conditions.resourceNameRegex: \"^web-([\" is not a valid RE2 (Go) regular expression: missing closing ]: `[`"],
+  },
+  {
+    name: 'resourceNameRegex RE2 refuses (look-behind), issue 15 item 9',
+    files: {
+      'modifiers/lookbehind.yaml': modifiers(
+        'lookbehind',
+        rule('    - conditions:\n        groupResource: deployments.apps\n        resourceNameRegex: "(?<=web)-1"\n      patches: [{operation: remove, path: /spec/x}]\n'),
+      ),
+    },
+    expect: ['modifiers/lookbehind.yaml:10:28: error: spec.resourceModifierRules[0].conditions.resourceNameRegex: "(?<=web)-1" is not a valid RE2 (Go) regular expression: invalid named capture: `(?<=web)-1`'],
+  },
+  {
+    name: 'merge patch that is malformed JSON (Velero json_merge_patch_test.go "patch with bad json"), issue 15 item 7',
+    files: {
+      'modifiers/bad-json.yaml': modifiers('bad-json', rule('    - conditions: {groupResource: pods}\n      mergePatches:\n        - patchData: \'{"a"::1}\'\n')),
+    },
+    expect: ["modifiers/bad-json.yaml:10:22: error: spec.resourceModifierRules[0].mergePatches[0].patchData: is not valid YAML or JSON: unexpected ':' inside {…} or […] (a value cannot start with ':'; quote it if it should)"],
+  },
+  {
+    name: 'strategic patch with trailing garbage, its line inside patchData named',
+    files: {
+      'modifiers/trailing.yaml': modifiers('trailing', rule('    - conditions: {groupResource: pods}\n      strategicPatches:\n        - patchData: |\n            {"metadata": {"labels": {"a": "b"}}}\n            garbage\n')),
+    },
+    expect: ["modifiers/trailing.yaml:10:22: error: spec.resourceModifierRules[0].strategicPatches[0].patchData: is not valid YAML or JSON: Unexpected scalar at node end (line 2 of patchData)"],
   },
   {
     name: 'move without from',
@@ -369,7 +423,7 @@ export const CASES: InvalidCase[] = [
     files: {
       'modifiers/bare-glob.yaml': 'version: v1\nresourceModifierRules:\n- conditions:\n    groupResource: "deployments.[apps"\n  patches:\n  - operation: remove\n    path: /spec/x\n',
     },
-    expect: ["modifiers/bare-glob.yaml:4:20: error: resourceModifierRules[0].conditions.groupResource: \"deployments.[apps\": unbalanced '[' at character 13: close the character class with ']'"],
+    expect: ["modifiers/bare-glob.yaml:4:20: error: resourceModifierRules[0].conditions.groupResource: bad glob pattern \"deployments.[apps\": unclosed '[' at character 13"],
   },
   // ------------------------------------------------------------------ documents and files
   {

@@ -1,4 +1,6 @@
 // loadRepository on real directories: defaults, positions, folders, frozen objects, sorting.
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRepository } from '../../src/api/loader.ts';
@@ -13,7 +15,8 @@ describe('loadRepository', () => {
     expect(repo.locations.map((l) => l.metadata.name)).toEqual(['local', 'offsite', 'vault']);
     expect(repo.clusters.map((c) => c.metadata.name)).toEqual(['prod-control-plane', 'prod']);
     expect(repo.policies.map((p) => p.metadata.name).sort()).toEqual(['before-upgrade', 'daily-encrypted', 'etcd-like', 'kcm', 'prod-etcd']);
-    expect(repo.restores.map((r) => r.metadata.name)).toEqual(['rollback-release']);
+    // No RestoreRequest: a copy of the example must never restore into a cluster by itself.
+    expect(repo.restores).toEqual([]);
     expect(repo.modifiers.map((m) => m.metadata.name)).toEqual(['patch-release']);
 
     const kcm = repo.policies.find((p) => p.metadata.name === 'kcm')!;
@@ -33,7 +36,15 @@ describe('loadRepository', () => {
     expect(offsite.spec.s3).toMatchObject({ region: 'us-east-1', forcePathStyle: true, insecureSkipTLSVerify: false, prefix: 'prod' });
     expect(offsite.spec.default).toBe(false);
 
-    const restore = repo.restores[0];
+    // The demo's request lives in samples/restores/, added on purpose next to a copy of policies/.
+    const withRestore = mkdtempSync(join(tmpdir(), 'cairn-loader-'));
+    cpSync(join(ROOT, 'policies'), withRestore, { recursive: true });
+    cpSync(join(ROOT, 'samples/restores'), join(withRestore, 'restores'), { recursive: true });
+    const both = await loadRepository(withRestore);
+    rmSync(withRestore, { recursive: true, force: true });
+    expect(both.errors).toEqual([]);
+    const restore = both.restores[0];
+    expect(restore.metadata.name).toBe('rollback-release');
     expect(restore.spec).toMatchObject({ policy: 'kcm', existingResourcePolicy: 'update', preRestoreBackup: true, namespaceMapping: { 'team-a': 'team-a-restored' } });
     expect(repo.modifiers[0].spec.resourceModifierRules[0]).toEqual({
       conditions: { groupResource: 'managements.k0rdent.mirantis.com' },

@@ -50,7 +50,6 @@ describe('loadModifiersFile', () => {
     expect(r.spec).toBeUndefined();
     expect(r.errors.map((e) => `${e.line}:${e.col} ${e.path}: ${e.message}`)).toEqual([
       '8:7 data.rules.resourceModifierRules[0].conditions.groupResource: missing required field',
-      '8:7 data.rules.resourceModifierRules[0]: a rule needs one of patches, mergePatches or strategicPatches (none is set or all are empty)',
     ]);
   });
 
@@ -64,7 +63,10 @@ describe('loadModifiersFile', () => {
   it('parses an already-decoded document, naming bare rules after the file', () => {
     const doc = parseModifiersDocument({ version: 'v1', resourceModifierRules: [{ conditions: { groupResource: 'pods' }, mergePatches: [{ patchData: 'metadata: {labels: {a: b}}' }] }] }, 'mods/relabel.yaml');
     expect(doc).toMatchObject({ form: 'velero', name: 'relabel', errors: [] });
-    const bad = parseModifiersDocument({ version: 'v1', resourceModifierRules: [{ conditions: { groupResource: 'pods' } }] }, 'x.yaml');
+    // Velero's ResourceModifierRule.Validate accepts a rule with conditions and no patches (issue 15 item 6).
+    const noPatches = parseModifiersDocument({ version: 'v1', resourceModifierRules: [{ conditions: { groupResource: 'pods' } }] }, 'x.yaml');
+    expect(noPatches.errors).toEqual([]);
+    const bad = parseModifiersDocument({ version: 'v1', resourceModifierRules: [{ conditions: { groupResource: 'pods' }, patches: [{ operation: 'add', path: '/a' }], mergePatches: [{ patchData: '{}' }] }] }, 'x.yaml');
     expect(bad.errors.map((e) => [e.file, e.line, e.col, e.code])).toEqual([['x.yaml', 1, 1, 'modifiers.patches']]);
   });
 });

@@ -42,8 +42,8 @@ afterAll(async () => {
 });
 
 describe('cairn backup create', () => {
-  it('runs the policy and prints a JSON summary when stdout/stderr are not a TTY', async () => {
-    const r = await cairn(['backup', 'create', '--policy', 'team-a', '--repo', join(dir, 'repo'), '--data-dir', join(dir, 'data'), '--name', 'team-a-manual'], {
+  it('runs the policy and prints its summary as JSON with -o json', async () => {
+    const r = await cairn(['backup', 'create', '--policy', 'team-a', '--repo', join(dir, 'repo'), '--data-dir', join(dir, 'data'), '--name', 'team-a-manual', '-o', 'json'], {
       KUBECONFIG: join(dir, 'kubeconfig'),
     });
     expect(r.stderr).not.toContain('cairn:');

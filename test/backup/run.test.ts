@@ -189,7 +189,7 @@ describe('a 10,000-object backup', () => {
 
     const keys: string[] = [];
     for await (const o of s3Client(conn).listObjectsV2(bucket, 'prod/', true)) keys.push((o as { name: string }).name);
-    expect(keys.sort()).toEqual(['prod/backups/bulk-s3/index.json.gz', 'prod/backups/bulk-s3/log.jsonl.gz', 'prod/backups/bulk-s3/manifest.json', 'prod/backups/bulk-s3/resources.tar.gz']);
+    expect(keys.sort()).toEqual(['prod/backups/bulk-s3/index.json.gz', 'prod/backups/bulk-s3/log.jsonl.gz', 'prod/backups/bulk-s3/manifest.json', 'prod/backups/bulk-s3/resources.tar.gz', 'prod/cairn-location.json']);
   });
 });
 
@@ -252,7 +252,7 @@ describe('selection, CRDs and failures', () => {
     expect(manifest.resources.filter((r) => ['events', 'events.events.k8s.io', 'nodes'].includes(r))).toEqual([]);
   });
 
-  it('orLabelSelectors pick objects matching any selector (the Namespace comes along)', async () => {
+  it('orLabelSelectors pick objects matching any selector; includeClusterResources: false keeps even the Namespace out (Velero)', async () => {
     const root = await tempDir();
     const store = await openLocation(fsLocation(root));
     const manifest = await backup(client, store, 'labels', {
@@ -263,7 +263,6 @@ describe('selection, CRDs and failures', () => {
     const files = await paths(root, 'labels');
     expect(files).toEqual([
       'resources/deployments.apps/namespaces/team-a/web.json',
-      'resources/namespaces/cluster/team-a.json',
       'resources/widgets.example.com/namespaces/team-a/w1.json',
     ]);
     expect(manifest.phase).toBe('Completed');

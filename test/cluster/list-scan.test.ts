@@ -21,6 +21,7 @@ function expectedPicks(item: Record<string, unknown>): Omit<ScannedItem, 'start'
     if (typeof meta.name === 'string') out.name = meta.name;
     if (typeof meta.namespace === 'string') out.namespace = meta.namespace;
     if (isPlainObject(meta.labels)) out.labels = meta.labels as Record<string, string>;
+    if (typeof meta.deletionTimestamp === 'string') out.deletionTimestamp = meta.deletionTimestamp;
   }
   return out;
 }
@@ -86,6 +87,7 @@ const configMaps = {
         uid: '0b5f3c1e-1111-4a4a-9b9b-000000000001',
         resourceVersion: '99',
         creationTimestamp: '2026-01-02T03:04:05Z',
+        deletionTimestamp: '2026-01-02T04:00:00Z',
         labels: { app: 'web', 'app.kubernetes.io/part-of': 'shop', tier: 'frontend' },
         annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"nope"}}\n' },
         ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'owner-deploy', uid: 'u-1', controller: true, blockOwnerDeletion: true }],
@@ -133,9 +135,9 @@ describe('scanList on a realistic list', () => {
     expect(scanned.resourceVersion).toBe('123456');
   });
 
-  it('picks only the top-level metadata name/namespace/labels of each item, never nested ones', () => {
+  it('picks only the top-level metadata name/namespace/labels/deletionTimestamp of each item, never nested ones', () => {
     expect(scanned.items.map(picks)).toEqual([
-      { name: 'app-config', namespace: 'team-a', labels: { app: 'web', 'app.kubernetes.io/part-of': 'shop', tier: 'frontend' } },
+      { name: 'app-config', namespace: 'team-a', labels: { app: 'web', 'app.kubernetes.io/part-of': 'shop', tier: 'frontend' }, deletionTimestamp: '2026-01-02T04:00:00Z' },
       { name: 'second', namespace: 'team-b', labels: {} },
       { name: 'cluster-thing' },
     ]);

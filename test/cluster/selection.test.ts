@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ResourceSelection } from '../../src/api/types.ts';
 import type { KubeObject } from '../../src/cluster/types.ts';
-import {
-  globMatch,
-  includeClusterScoped,
-  labelsMatch,
-  namespaceIncluded,
-  objectSelected,
-  resourceIncluded,
-  formatLabelSelector,
-  serverLabelSelector,
-} from '../../src/cluster/selection.ts';
+import { includeClusterScoped, namespaceIncluded, objectSelected, resourceIncluded, serverLabelSelector } from '../../src/cluster/selection.ts';
+import { formatLabelSelector, labelsMatch } from '../../src/match/label-selector.ts';
 
 const obj = (name: string, labels?: Record<string, string>, extra: Partial<KubeObject> = {}): KubeObject => ({
   apiVersion: 'v1',
@@ -23,25 +15,6 @@ const NS = { groupResource: 'namespaces', namespaced: false };
 const CRD = { groupResource: 'customresourcedefinitions.apiextensions.k8s.io', namespaced: false };
 const CR = { groupResource: 'clusterroles.rbac.authorization.k8s.io', namespaced: false };
 const PV = { groupResource: 'persistentvolumes', namespaced: false };
-
-describe('globMatch', () => {
-  const cases: [string, string, boolean][] = [
-    ['*', 'anything.at.all', true],
-    ['team-*', 'team-a', true],
-    ['team-*', 'xteam-a', false],
-    ['*.cluster.x-k8s.io', 'clusters.cluster.x-k8s.io', true],
-    ['*.cluster.x-k8s.io', 'clusters.infrastructure.cluster.x-k8s.io', true],
-    ['*.cluster.x-k8s.io', 'deployments.apps', false],
-    ['deployments.apps', 'deployments.apps', true],
-    ['deployments.apps', 'deploymentsxapps', false], // the dot is literal
-    ['ns-?', 'ns-1', true],
-    ['ns-?', 'ns-12', false],
-    ['ns-[ab]', 'ns-b', true],
-    ['ns-[!ab]', 'ns-b', false],
-    ['ns-[a-c]', 'ns-c', true],
-  ];
-  it.each(cases)('%s vs %s → %s', (pattern, value, want) => expect(globMatch(pattern, value)).toBe(want));
-});
 
 describe('namespaceIncluded', () => {
   const cases: [string, ResourceSelection, string, boolean][] = [

@@ -97,7 +97,10 @@ describe('npm start: the embedded demo', () => {
     expect(r.status).toBe(0);
     // The etcd step adds a tick and a commit when an etcd binary is installed.
     expect(r.stdout).toMatch(HAVE_ETCD ? /Done: 10 ticks, 9 status commits/ : /Done: 9 ticks, 8 status commits/);
-    expect(r.stdout).toContain('cairn backups list --location local');
+    expect(r.stdout).toContain('cairn backup get --location local');
+    // An absolute --dir stays absolute in the hints, and the vault's passphrase is given.
+    expect(r.stdout).toContain(`--data-dir ${join(root, 'cli-demo', 'data')}`);
+    expect(r.stdout).toContain("CAIRN_PASSPHRASE='cairn-demo-passphrase");
     expect(lines.join('\n')).toContain('7/7');
   }, 180_000);
 

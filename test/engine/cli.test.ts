@@ -3,7 +3,7 @@
 // `cairn plan|reconcile --once|audit|run`, exit codes (DESIGN §8) and the SIGTERM stop of `run`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -97,27 +97,32 @@ describe('cairn plan, reconcile --once and audit', () => {
   let remote: Remote;
   let dataDir: string;
   const common = () => ['--data-dir', dataDir, '--kubeconfig', kubeconfig, '--now', NOW];
+  // plan touches no cluster: it has no --kubeconfig (one meaning per flag, issue 21).
+  const planArgs = () => ['--data-dir', dataDir, '--now', NOW];
 
   beforeAll(() => {
     remote = makeRemote(root, { 'locations/local.yaml': LOCATION, 'policies/teams.yaml': policy('teams', 'team-a') }, { name: 'cli' });
     dataDir = join(root, 'cli-data');
+    // An existing (empty) data directory: one that does not exist at all blocks its relative
+    // filesystem locations instead of reading them as empty (issue 21).
+    mkdirSync(dataDir);
   });
 
   it('plan exits 2 with changes and prints them as text, JSON and a Markdown table', async () => {
-    const text = await cairn(['plan', '--repo', remote.human, ...common(), '--format', 'text', '--detailed-exitcode'], root);
+    const text = await cairn(['plan', '--repo', remote.human, ...planArgs(), '-o', 'text', '--detailed-exitcode'], root);
     expect(text.stderr).toBe('');
     expect(text.code).toBe(2);
     expect(text.stdout).toMatch(/^Plan at [0-9a-f]{12} \(2026-11-21T06:00:00Z\): 1 backup/);
     expect(text.stdout).toContain('teams-20261121060000');
 
-    const json = await cairn(['plan', '--repo', remote.human, ...common(), '--format', 'json', '--detailed-exitcode'], root);
+    const json = await cairn(['plan', '--repo', remote.human, ...planArgs(), '-o', 'json', '--detailed-exitcode'], root);
     expect(json.code).toBe(2);
     const plan = JSON.parse(json.stdout);
     expect(plan.revision).toBe(git(remote.human, 'rev-parse', 'HEAD').trim());
     expect(plan.summary.total).toBe(1);
     expect(plan.actions).toEqual([expect.objectContaining({ type: 'backup', policy: 'teams', location: 'local', backupName: 'teams-20261121060000', scheduledTime: NOW })]);
 
-    const md = await cairn(['plan', '--repo', remote.human, ...common(), '--format', 'markdown', '--detailed-exitcode'], root);
+    const md = await cairn(['plan', '--repo', remote.human, ...planArgs(), '--output', 'markdown', '--detailed-exitcode'], root);
     expect(md.code).toBe(2);
     const lines = md.stdout.split('\n');
     expect(lines).toContain('| Action | Target | Location | Reason |');
@@ -125,26 +130,28 @@ describe('cairn plan, reconcile --once and audit', () => {
     expect(lines.find((l) => l.startsWith('| backup |'))).toBe('| backup | `teams-20261121060000` | local | slot 2026-11-21 06:00 has no backup |');
 
     // Without --detailed-exitcode a plan with changes is a success.
-    expect((await cairn(['plan', '--repo', remote.human, ...common()], root)).code).toBe(0);
+    expect((await cairn(['plan', '--repo', remote.human, ...planArgs()], root)).code).toBe(0);
   });
 
   it('plan exits 1 on a broken repository directory or a bad --format, naming it', async () => {
     const missing = join(root, 'no-such-repo');
-    const r = await cairn(['plan', '--repo', missing, ...common(), '--detailed-exitcode'], root);
+    const r = await cairn(['plan', '--repo', missing, ...planArgs(), '--detailed-exitcode'], root);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`no such directory: ${missing}`);
+    expect(r.stderr).toBe(`cairn plan: --repo ${missing}: no such directory, and not a Git URL\n`);
     expect(r.stdout).toBe('');
 
     const file = join(root, 'not-a-dir.yaml');
     writeFileSync(file, 'kind: nothing\n');
-    const notDir = await cairn(['plan', '--repo', file, ...common(), '--detailed-exitcode'], root);
+    const notDir = await cairn(['plan', '--repo', file, ...planArgs(), '--detailed-exitcode'], root);
     expect(notDir.code).toBe(1);
     expect(notDir.stderr).toMatch(/^cairn plan: .*not-a-dir\.yaml/);
 
     // A usage error must not read as "changes" (2) under --detailed-exitcode.
-    const badFormat = await cairn(['plan', '--repo', remote.human, ...common(), '--format', 'yaml', '--detailed-exitcode'], root);
+    const badFormat = await cairn(['plan', '--repo', remote.human, ...planArgs(), '-o', 'xml', '--detailed-exitcode'], root);
     expect(badFormat.code).toBe(1);
-    expect(badFormat.stderr).toContain('--format must be text, json or markdown, got "yaml"');
+    expect(badFormat.stderr).toContain("cairn plan: option '-o, --output <format>' argument 'xml' is invalid. Allowed choices are text, json, yaml, markdown.");
+    // Without --detailed-exitcode it is a usage error like any other.
+    expect((await cairn(['plan', '--repo', remote.human, ...planArgs(), '-o', 'xml'], root)).code).toBe(2);
   });
 
   it('reconcile --once takes the backup, prints the summary and pushes the status commit; plan then exits 0', async () => {
@@ -162,7 +169,7 @@ describe('cairn plan, reconcile --once and audit', () => {
 
     // Same clock, backup taken: no changes.
     git(remote.human, 'pull', '-q', '--rebase', 'origin', remote.branch);
-    const plan = await cairn(['plan', '--repo', remote.human, ...common(), '--format', 'json', '--detailed-exitcode'], root);
+    const plan = await cairn(['plan', '--repo', remote.human, ...planArgs(), '-o', 'json', '--detailed-exitcode'], root);
     expect(plan.stderr).toBe('');
     expect(plan.code).toBe(0);
     expect(JSON.parse(plan.stdout).summary.total).toBe(0);
@@ -184,9 +191,11 @@ describe('cairn plan, reconcile --once and audit', () => {
     expect(entries[0]).toMatchObject({ subject: 'cairn: 1 backup completed [skip ci]', commit: git(remote.bare, 'rev-parse', 'HEAD').trim() });
     expect(entries[0].actions).toEqual([expect.objectContaining({ verb: 'backup', object: 'teams-20261121060000', result: 'Completed' })]);
 
+    // Nothing found is not a success (issue 21): exit 1, saying what was looked for.
     const other = await cairn(['audit', '--repo', remote.bare, '--data-dir', dataDir, '--policy', 'nobody', '--output', 'json'], root);
-    expect(other.code).toBe(0);
+    expect(other.code).toBe(1);
     expect(JSON.parse(other.stdout)).toEqual([]);
+    expect(other.stderr).toBe(`cairn audit: no cairn status commits found for policy nobody in ${remote.bare}\n`);
   });
 });
 

@@ -69,10 +69,10 @@ spec:
     expect(r.results.map((a) => `${a.action.type} ${a.outcome}`)).toEqual(['backup Completed']);
     const name = 'teams-20261121060000';
 
-    // In the bucket, under the prefix, with the manifest.
+    // In the bucket, under the prefix, with the manifest and the location marker.
     const keys: string[] = [];
     for await (const o of s3Client().listObjectsV2(bucket, 'prod/', true)) keys.push((o as { name: string }).name);
-    expect(keys.sort()).toEqual([`prod/backups/${name}/index.json.gz`, `prod/backups/${name}/log.jsonl.gz`, `prod/backups/${name}/manifest.json`, `prod/backups/${name}/resources.tar.gz`]);
+    expect(keys.sort()).toEqual([`prod/backups/${name}/index.json.gz`, `prod/backups/${name}/log.jsonl.gz`, `prod/backups/${name}/manifest.json`, `prod/backups/${name}/resources.tar.gz`, 'prod/cairn-location.json']);
 
     const location: BackupLocation = { apiVersion: 'cairn.dev/v1alpha1', kind: 'BackupLocation', metadata: { name: 'object-store' }, spec: locationSpec, source: { file: 'locations/object-store.yaml', line: 1, col: 1 } };
     const store = await openLocation(location, { env });

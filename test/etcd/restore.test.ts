@@ -60,7 +60,7 @@ afterAll(async () => {
 });
 
 const restoreArgs = (backup: string, dataDir: string, name = 'r0', peer = 'http://127.0.0.1:1') => [
-  'etcd', 'restore', backup, '--repo', repoDir, '--data-dir', dataDir, '--name', name,
+  'etcd', 'restore', backup, '--repo', repoDir, '--cairn-data-dir', join(root, 'cairn-data'), '--data-dir', dataDir, '--name', name,
   '--initial-cluster', `${name}=${peer}`, '--initial-advertise-peer-urls', peer,
 ];
 
@@ -70,8 +70,8 @@ describe('cairn etcd restore refuses before touching anything', () => {
     mkdirSync(dir);
     writeFileSync(join(dir, 'member'), 'old data');
     const r = await cairn(restoreArgs('etcd-snap', dir), root);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`cairn: --data-dir ${dir} is not empty (member): move the old data directory aside first`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`cairn etcd restore: --data-dir ${dir} is not empty (member): move the old data directory aside first`);
   });
 
   it('no etcdutl or etcdctl on PATH', async () => {
@@ -79,8 +79,8 @@ describe('cairn etcd restore refuses before touching anything', () => {
     const emptyBin = join(root, 'empty-bin');
     mkdirSync(emptyBin, { recursive: true });
     const r = await cairn(restoreArgs('etcd-snap', dir), root, { PATH: emptyBin });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('neither etcdutl nor etcdctl is on PATH');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cairn etcd restore: neither etcdutl nor etcdctl is on PATH');
     expect(existsSync(dir)).toBe(false);
   });
 
@@ -94,7 +94,7 @@ describe('cairn etcd restore refuses before touching anything', () => {
       const dir = join(root, 'tampered');
       const r = await cairn(restoreArgs('etcd-snap', dir), root);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/etcd\.db\.gz\.enc does not match its manifest .*refusing to use it/);
+      expect(r.stderr).toMatch(/^cairn etcd restore: backup etcd-snap: etcd\.db\.gz\.enc does not match its manifest .*refusing to use it/m);
       expect(existsSync(dir)).toBe(false);
     } finally {
       await store.objects.put(key, good);
@@ -122,7 +122,7 @@ describe('full restore of a 3-member cluster', () => {
     const initialCluster = members.map((m) => `${m.name}=${m.peer}`).join(',');
     for (const m of members) {
       const r = await cairn(
-        ['etcd', 'restore', 'etcd-snap', '--repo', repoDir, '--data-dir', m.dir, '--name', m.name, '--initial-cluster', initialCluster, '--initial-advertise-peer-urls', m.peer, '--initial-cluster-token', 'restored'],
+        ['etcd', 'restore', 'etcd-snap', '--repo', repoDir, '--cairn-data-dir', join(root, 'cairn-data'), '--data-dir', m.dir, '--name', m.name, '--initial-cluster', initialCluster, '--initial-advertise-peer-urls', m.peer, '--initial-cluster-token', 'restored'],
         root,
       );
       expect(r.stderr).toContain("verifying cairn's sha256 and etcd's hash");

@@ -111,7 +111,7 @@ describe('cairn modifiers apply', () => {
     const failing = file('failing.yaml', 'version: v1\nresourceModifierRules:\n- conditions: {groupResource: configmaps}\n  patches:\n  - {operation: remove, path: /data/missing}\n');
     const r = cairn('modifiers', 'apply', '--rules', failing, objs);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/error: rule 0 failed on configmaps\/kcm-system\/first: .*\/data\/missing/);
+    expect(r.stderr).toMatch(/^cairn modifiers apply: rule 0 failed on configmaps\/kcm-system\/first: .*\/data\/missing/m);
     expect(parseAllDocuments(r.stdout)).toHaveLength(3);
   });
 

@@ -35,7 +35,7 @@ describe('plan formats', () => {
     const text = formatPlan(samplePlan(), 'text');
     expect(text.split('\n')).toEqual([
       'Plan at 0123456789ab (2026-11-21T15:30:00Z): 1 backup, 1 expiry, 1 deletion',
-      '  create kcm-20261121150000: slot 2026-11-21 15:00 has no backup',
+      '  backup kcm-20261121150000: slot 2026-11-21 15:00 has no backup',
       '  expire kcm-20261121120000: beyond keep 2 (deleteAfter 2026-11-22T15:30:00Z)',
       '  delete kcm-20261121100000: expiry passed and still unwanted: beyond keep 2',
       'Invalid files:',
@@ -48,7 +48,7 @@ describe('plan formats', () => {
     const p = samplePlan();
     const parsed = JSON.parse(formatPlan(p, 'json'));
     expect(parsed.summary.total).toBe(3);
-    expect(parsed.actions[0]).toEqual({ ...p.actions[0], description: 'create kcm-20261121150000: slot 2026-11-21 15:00 has no backup' });
+    expect(parsed.actions[0]).toEqual({ ...p.actions[0], description: 'backup kcm-20261121150000: slot 2026-11-21 15:00 has no backup' });
     expect(parsed.errors).toEqual(p.errors);
     expect(parsed.revision).toBe('0123456789abcdef0123456789abcdef01234567');
   });

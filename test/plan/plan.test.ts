@@ -31,7 +31,7 @@ const cases: Case[] = [
   {
     name: '@hourly with no backups takes the latest slot',
     input: { repo: repo({ policies: [policy('kcm', { schedule: '@hourly' })] }) },
-    actions: ['create kcm-20261121150000: slot 2026-11-21 15:00 has no backup'],
+    actions: ['backup kcm-20261121150000: slot 2026-11-21 15:00 has no backup'],
     check: (p) => {
       expect(p.policies[0]).toMatchObject({ policy: 'kcm', location: 'primary', dueSlot: '2026-11-21T15:00:00Z', nextScheduledTime: '2026-11-21T16:00:00Z' });
       expect(p.actions[0]).toMatchObject({ type: 'backup', policy: 'kcm', location: 'primary', scheduledTime: '2026-11-21T15:00:00Z' });
@@ -40,35 +40,35 @@ const cases: Case[] = [
   {
     name: '@daily',
     input: { repo: repo({ policies: [policy('kcm', { schedule: '@daily' })] }) },
-    actions: ['create kcm-20261121000000: slot 2026-11-21 00:00 has no backup'],
+    actions: ['backup kcm-20261121000000: slot 2026-11-21 00:00 has no backup'],
     check: (p) => expect(p.policies[0].nextScheduledTime).toBe('2026-11-22T00:00:00Z'),
   },
   {
     name: '@weekly (Sunday midnight)',
     input: { repo: repo({ policies: [policy('kcm', { schedule: '@weekly' })] }) },
-    actions: ['create kcm-20261115000000: slot 2026-11-15 00:00 has no backup'],
+    actions: ['backup kcm-20261115000000: slot 2026-11-15 00:00 has no backup'],
   },
   {
     name: '@monthly',
     input: { repo: repo({ policies: [policy('kcm', { schedule: '@monthly' })] }) },
-    actions: ['create kcm-20261101000000: slot 2026-11-01 00:00 has no backup'],
+    actions: ['backup kcm-20261101000000: slot 2026-11-01 00:00 has no backup'],
   },
   {
     name: '@yearly',
     input: { repo: repo({ policies: [policy('kcm', { schedule: '@yearly' })] }) },
-    actions: ['create kcm-20260101000000: slot 2026-01-01 00:00 has no backup'],
+    actions: ['backup kcm-20260101000000: slot 2026-01-01 00:00 has no backup'],
     check: (p) => expect(p.policies[0].nextScheduledTime).toBe('2027-01-01T00:00:00Z'),
   },
   {
     name: 'cron every 6 hours',
     input: { repo: repo({ policies: [policy('kcm', { schedule: '0 */6 * * *' })] }) },
-    actions: ['create kcm-20261121120000: slot 2026-11-21 12:00 has no backup'],
+    actions: ['backup kcm-20261121120000: slot 2026-11-21 12:00 has no backup'],
     check: (p) => expect(p.policies[0].nextScheduledTime).toBe('2026-11-21T18:00:00Z'),
   },
   {
     name: '@every 20m (slots are multiples of the period since the epoch)',
     input: { repo: repo({ policies: [policy('kcm', { schedule: '@every 20m' })] }) },
-    actions: ['create kcm-20261121152000: slot 2026-11-21 15:20 has no backup'],
+    actions: ['backup kcm-20261121152000: slot 2026-11-21 15:20 has no backup'],
     check: (p) => expect(p.policies[0].nextScheduledTime).toBe('2026-11-21T15:40:00Z'),
   },
   {
@@ -77,7 +77,7 @@ const cases: Case[] = [
       repo: repo({ policies: [policy('kcm', { schedule: '@hourly' })] }),
       inventories: { primary: inventory([backup('kcm', { slot: '2026-11-21T10:00:00Z' })]) },
     },
-    actions: ['create kcm-20261121150000: slot 2026-11-21 15:00 has no backup'],
+    actions: ['backup kcm-20261121150000: slot 2026-11-21 15:00 has no backup'],
   },
   {
     name: 'slot already has a Completed backup: nothing to do',
@@ -110,7 +110,7 @@ const cases: Case[] = [
   {
     name: 'one-time policy without trigger runs once as <policy>-initial',
     input: { repo: repo({ policies: [policy('kcm', {})] }) },
-    actions: ['create kcm-initial: one-time policy has no backup'],
+    actions: ['backup kcm-initial: one-time policy has no backup'],
     check: (p) => expect(p.actions[0]).toMatchObject({ trigger: 'initial' }),
   },
   {
@@ -125,12 +125,12 @@ const cases: Case[] = [
       repo: repo({ policies: [policy('kcm', { trigger: '2026-11-21-a' })] }),
       inventories: { primary: inventory([backup('kcm', { trigger: '2026-11-20-a' })]) },
     },
-    actions: ['create kcm-2026-11-21-a: trigger "2026-11-21-a" has no backup'],
+    actions: ['backup kcm-2026-11-21-a: trigger "2026-11-21-a" has no backup'],
   },
   {
     name: 'scheduled policy with a new trigger: trigger first, slot deferred (one backup per policy per tick)',
     input: { repo: repo({ policies: [policy('kcm', { schedule: '@hourly', trigger: 'now-1' })] }) },
-    actions: ['create kcm-now-1: trigger "now-1" has no backup'],
+    actions: ['backup kcm-now-1: trigger "now-1" has no backup'],
     notes: ['kcm-20261121150000 waits for the next tick'],
   },
   // ------------------------------------------------------------ retention
@@ -453,7 +453,7 @@ const cases: Case[] = [
       inventories: { primary: inventory(series('old', '2026-11-21T15:00:00Z', HOUR, 3, { expiry: { deleteAfter: at(-HOUR) } })) },
       removedPolicies: { old: { deletionPolicy: 'Delete' } },
     },
-    actions: ['create web-20261121150000: slot 2026-11-21 15:00 has no backup'],
+    actions: ['backup web-20261121150000: slot 2026-11-21 15:00 has no backup'],
     notes: ['skip backups of removed policies (old): policies/broken.yaml is invalid and its name unreadable'],
   },
   {
@@ -481,7 +481,7 @@ const cases: Case[] = [
       repo: repo({ policies: [policy('kcm', { schedule: '@hourly' })] }),
       inventories: { primary: inventory([], { locks: [lock('kcm', at(-HOUR), 'engine-b')] }) },
     },
-    actions: ['create kcm-20261121150000: slot 2026-11-21 15:00 has no backup'],
+    actions: ['backup kcm-20261121150000: slot 2026-11-21 15:00 has no backup'],
     notes: ['lock of kcm held by engine-b expired at 2026-11-21T14:30:00Z: ignored'],
   },
   {
@@ -592,7 +592,7 @@ const cases: Case[] = [
         ]),
       },
     },
-    actions: ['create kcm-20261121150000: slot 2026-11-21 15:00 has no backup'],
+    actions: ['backup kcm-20261121150000: slot 2026-11-21 15:00 has no backup'],
   },
   // ------------------------------------------------------------ locations, bad specs, order
   {
@@ -641,8 +641,8 @@ const cases: Case[] = [
       },
     },
     actions: [
-      'create app-20261121150000: slot 2026-11-21 15:00 has no backup',
-      'create web-20261121150000: slot 2026-11-21 15:00 has no backup',
+      'backup app-20261121150000: slot 2026-11-21 15:00 has no backup',
+      'backup web-20261121150000: slot 2026-11-21 15:00 has no backup',
       'restore r1 from web-20261121140000: not run yet',
       `expire web-20261121120000: beyond keep 2 (deleteAfter ${GRACE_END})`,
       'delete web-20261121100000: expiry passed and still unwanted: beyond keep 2',

@@ -55,8 +55,9 @@ describe('cairn restore', () => {
   it('--dry-run --output json prints per-item results and writes nothing', async () => {
     await client.patch(CM, 'team-a', 'settings', { data: { color: 'red' } }, 'merge');
     sim.resetStats();
+    // The old spelling (`cairn restore --backup`) still works for one release, saying so.
     const r = await cairn(['restore', '--backup', 'apps-1', '--repo', 'repo', '--data-dir', 'data', '--dry-run', '--existing-resource-policy', 'update', '--output', 'json', '--name', 'preview']);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe('cairn: "cairn restore --backup …" is deprecated and will be removed in the next release; use "cairn restore create --backup …"\n');
     expect(r.code).toBe(0);
     expect(sim.stats.writes).toBe(0);
     const result = JSON.parse(r.stdout);
@@ -67,7 +68,7 @@ describe('cairn restore', () => {
 
   it('restores into a mapped namespace with modifiers from a file and prints the summary table', async () => {
     const r = await cairn([
-      'restore', '--backup', 'apps-1', '--repo', 'repo', '--data-dir', 'data', '--name', 'copy',
+      'restore', 'create', '--backup', 'apps-1', '--repo', 'repo', '--data-dir', 'data', '--name', 'copy',
       '--namespace-mapping', 'team-a=team-b', '--include-resources', 'configmaps,namespaces', '--modifiers', 'rules.yaml',
     ]);
     expect(r.code).toBe(0);
@@ -77,15 +78,26 @@ describe('cairn restore', () => {
     expect((await client.get(NS, undefined, 'team-b'))?.metadata.name).toBe('team-b');
     expect((await client.get(CM, 'team-b', 'settings'))?.data).toEqual({ color: 'green' });
     expect((await client.get(CM, 'team-b', 'other'))?.data).toEqual({ a: '1' });
+
+    // Velero's read verbs: the result is kept in the location.
+    const get = await cairn(['restore', 'get', '--repo', 'repo', '--data-dir', 'data', '-o', 'json']);
+    expect(get.code).toBe(0);
+    expect(JSON.parse(get.stdout).map((x: { name: string; phase: string }) => [x.name, x.phase])).toContainEqual(['copy', 'Completed']);
+    const describe = await cairn(['restore', 'describe', 'copy', '--repo', 'repo', '--data-dir', 'data']);
+    expect(describe.code).toBe(0);
+    expect(describe.stdout).toMatch(/^restore copy: Completed/);
+    const none = await cairn(['restore', 'describe', 'no-such-restore', '--repo', 'repo', '--data-dir', 'data']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe('cairn restore describe: restore no-such-restore has no result in location default\n');
   });
 
   it('exits 1 naming a backup that does not exist, and 2 for a malformed flag', async () => {
-    const missing = await cairn(['restore', '--backup', 'nope', '--repo', 'repo', '--data-dir', 'data', '--name', 'missing']);
+    const missing = await cairn(['restore', 'create', '--backup', 'nope', '--repo', 'repo', '--data-dir', 'data', '--name', 'missing']);
     expect(missing.code).toBe(1);
     expect(missing.stdout).toMatch(/FailedValidation/);
     expect(missing.stdout).toMatch(/backup nope not found in location default/);
-    const bad = await cairn(['restore', '--backup', 'apps-1', '--repo', 'repo', '--data-dir', 'data', '--namespace-mapping', 'team-a']);
+    const bad = await cairn(['restore', 'create', '--backup', 'apps-1', '--repo', 'repo', '--data-dir', 'data', '--namespace-mapping', 'team-a']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--namespace-mapping "team-a": expected old=new/);
+    expect(bad.stderr).toBe('cairn restore create: --namespace-mapping "team-a": expected old=new, e.g. team-a=team-a-restored\n');
   });
 });

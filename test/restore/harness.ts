@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_VERSION, type BackupLocation, type BackupLocationSpec, type ResourceModifiersSpec, type ResourceSelection, type RestoreRequestSpec } from '../../src/api/types.ts';
 import { connectCluster, type ClusterClient } from '../../src/cluster/connect.ts';
-import { startSimulator, type Simulator } from '../../src/sim/index.ts';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/index.ts';
 import type { KubeObject } from '../../src/cluster/types.ts';
 import { runBackup } from '../../src/backup/run.ts';
 import { openLocation, type BackupStore, type BackupManifest } from '../../src/storage/index.ts';
@@ -31,9 +31,9 @@ export function location(spec: BackupLocationSpec, name = 'primary'): BackupLoca
   return { apiVersion: API_VERSION, kind: 'BackupLocation', metadata: { name }, spec, source: { file: 'locations/test.yaml', line: 1, col: 1 } };
 }
 
-export async function startHarness(opts: { objects?: KubeObject[]; location?: BackupLocation; env?: NodeJS.ProcessEnv } = {}): Promise<Harness> {
+export async function startHarness(opts: { objects?: KubeObject[]; location?: BackupLocation; env?: NodeJS.ProcessEnv; sim?: SimulatorOptions } = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'cairn-restore-'));
-  const sim = await startSimulator({ objects: opts.objects, crdEstablishDelayMs: 150 });
+  const sim = await startSimulator({ objects: opts.objects, crdEstablishDelayMs: 150, ...opts.sim });
   const client = await connectCluster({ kubeconfigYaml: sim.kubeconfig(), retry: { baseDelayMs: 10, maxDelayMs: 50 }, concurrency: 8 });
   const loc = opts.location ?? location({ provider: 'filesystem', filesystem: { path: join(dir, 'store') } });
   const store = await openLocation(loc, { env: opts.env ?? {}, baseDir: dir });

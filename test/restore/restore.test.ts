@@ -61,6 +61,17 @@ describe('round trip', () => {
     expect(stored?.specHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('resource names resolve through the target cluster like kubectl (Velero): excludedResources [deploy] leaves the Deployment out', async () => {
+    h = await startHarness({ objects: [ns('team-a'), cm('team-a', 'settings', { color: 'blue' }), deployment('team-a', 'web', 1)] });
+    expect((await h.backup('names-1', { includedNamespaces: ['team-a'] })).phase).toBe('Completed');
+    await h.client.delete(NS, undefined, 'team-a');
+    const result = await h.restore('r-names', { backupName: 'names-1', excludedResources: ['deploy'], includedResources: ['ConfigMap', 'ns', 'nothing-here'] });
+    expect(result.counts.failed).toBe(0);
+    expect(await h.get(CM, 'team-a', 'settings')).toBeDefined();
+    expect(await h.get(DEPLOY, 'team-a', 'web')).toBeUndefined();
+    expect(result.warnings.some((w) => w.includes('"nothing-here"'))).toBe(true);
+  });
+
   it('resolves a policy to its latest Completed backup, and policy + at to the newest at or before', async () => {
     h = await startHarness({ objects: [ns('team-a'), cm('team-a', 'v', { n: '1' })] });
     await h.backup('apps-1', { includedNamespaces: ['team-a'] });

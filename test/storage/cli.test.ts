@@ -41,7 +41,7 @@ async function cairn(args: string[], _cwd: string): Promise<{ code: number; stdo
   }
 }
 
-describe('cairn backups', () => {
+describe('cairn backup get|describe|logs|verify|diff|delete', () => {
   it('lists, describes, verifies, diffs and deletes the backups of a location', async () => {
     const root = await mkdtemp(join(tmpdir(), 'cairn-cli-'));
     const repo = join(root, 'repo');
@@ -68,46 +68,55 @@ describe('cairn backups', () => {
     await store.markExpiry('kcm-20261121000000', { deleteAfter: '2026-11-22T00:00:00Z', reason: 'keep: 1', markedAt: '2026-11-21T00:00:00Z' });
 
     const common = ['--repo', repo, '--data-dir', dataDir];
-    const list = await cairnProcess(['backups', 'list', ...common], root);
+    const list = await cairnProcess(['backup', 'get', ...common], root);
     expect(list.code).toBe(0);
     const lines = list.stdout.trim().split('\n');
-    expect(lines[0].split(/\s+/)).toEqual(['NAME', 'PHASE', 'POLICY', 'ITEMS', 'SIZE', 'STARTED', 'EXPIRES']);
+    expect(lines[0].split(/\s+/)).toEqual(['NAME', 'PHASE', 'POLICY', 'ITEMS', 'SIZE', 'TIME', 'EXPIRES']);
     expect(lines[1]).toMatch(/^kcm-20261121000000\s+Completed\s+kcm\s+3\s+\S+ B\s+\S+\s+2026-11-22T00:00:00Z$/);
     expect(lines[2]).toMatch(/^kcm-20261121060000\s+Completed\s+kcm\s+4\s/);
     expect(lines[3]).toMatch(/^kcm-20261121120000\s+Incomplete\s+-\s+-\s+-\s/);
 
+    // The old spelling still works for one release, with a deprecation line on stderr.
     const json = await cairn(['backups', 'list', '--location', 'primary', '--output', 'json', ...common], root);
+    expect(json.stderr).toBe('cairn: "cairn backups list" is deprecated and will be removed in the next release; use "cairn backup get"\n');
     const inv = JSON.parse(json.stdout) as Inventory;
     expect(inv.backups.map((b) => [b.name, b.incomplete])).toEqual([
       ['kcm-20261121000000', false], ['kcm-20261121060000', false], ['kcm-20261121120000', true],
     ]);
 
-    const describeOut = await cairn(['backups', 'describe', 'kcm-20261121060000', ...common], root);
+    const describeOut = await cairn(['backup', 'describe', 'kcm-20261121060000', ...common], root);
     expect(describeOut.stdout).toMatch(/^Phase:\s+Completed$/m);
 
-    const diff = await cairn(['backups', 'diff', 'kcm-20261121000000', 'kcm-20261121060000', '--output', 'json', ...common], root);
+    const diff = await cairn(['backup', 'diff', 'kcm-20261121000000', 'kcm-20261121060000', '--output', 'json', ...common], root);
     expect(JSON.parse(diff.stdout)).toMatchObject({ added: [{ name: 'cm-3' }], removed: [], changed: [], unchanged: 3 });
 
-    const logs = await cairn(['backups', 'logs', 'kcm-20261121060000', ...common], root);
-    expect(logs.stdout.trim()).toBe('{"msg":"backup kcm-20261121060000"}');
+    const logs = await cairn(['backup', 'logs', 'kcm-20261121060000', ...common], root);
+    // Table mode prints readable lines, not raw JSON; -o json gives the records.
+    expect(logs.stdout.trim()).toBe('backup kcm-20261121060000');
+    const logsJson = await cairn(['backup', 'logs', 'kcm-20261121060000', '-o', 'json', ...common], root);
+    expect(JSON.parse(logsJson.stdout)).toEqual([{ msg: 'backup kcm-20261121060000' }]);
 
-    expect((await cairn(['backups', 'verify', 'kcm-20261121060000', ...common], root)).code).toBe(0);
+    expect((await cairn(['backup', 'verify', 'kcm-20261121060000', ...common], root)).code).toBe(0);
     const key = layout.resources('kcm-20261121060000', false);
     const bytes = await readAll(await store.objects.get(key));
     bytes[10] ^= 0xff;
     await store.objects.put(key, bytes);
-    const bad = await cairn(['backups', 'verify', 'kcm-20261121060000', ...common], root);
+    const bad = await cairn(['backup', 'verify', 'kcm-20261121060000', ...common], root);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/resources\.tar\.gz: .*sha256\/size mismatch/);
 
-    const refused = await cairn(['backups', 'delete', 'kcm-20261121060000', ...common], root);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/without --yes/);
-    expect((await cairn(['backups', 'delete', 'kcm-20261121060000', '--yes', ...common], root)).code).toBe(0);
+    const refused = await cairn(['backup', 'delete', 'kcm-20261121060000', ...common], root);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe('cairn backup delete: refusing to delete backup kcm-20261121060000 from location primary without --yes\n');
+    expect((await cairn(['backup', 'delete', 'kcm-20261121060000', '--yes', ...common], root)).code).toBe(0);
     expect((await store.listInventory()).backups.map((b) => b.name)).toEqual(['kcm-20261121000000', 'kcm-20261121120000']);
 
-    const unknown = await cairn(['backups', 'list', '--location', 'nope', ...common], root);
+    const unknown = await cairn(['backup', 'get', '--location', 'nope', ...common], root);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/no BackupLocation named nope .*valid locations: primary/);
+    expect(unknown.stderr).toBe(`cairn backup get: --location nope: no BackupLocation named nope in ${repo} (locations/: primary)\n`);
+
+    const missing = await cairn(['backup', 'describe', 'kcm-20990101000000', ...common], root);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^cairn backup describe: backup kcm-20990101000000 does not exist in location primary/);
   });
 });

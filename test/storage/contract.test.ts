@@ -279,7 +279,7 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
       const raw = await readAll(await store.objects.get(obj.key));
       stored.push(obj.key.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8'));
     }
-    expect(stored.length).toBe(6); // index, log, manifest, expiry, lock, restore result (the archive is ciphertext)
+    expect(stored.length).toBe(7); // marker, index, log, manifest, expiry, lock, restore result (the archive is ciphertext)
     await lock.release();
     await store.deleteBackup('kcm-secret');
 

@@ -5,11 +5,18 @@
 // Processes: this one starts radosgw and, per object count, a simulator process and a backup
 // process, so each peak RSS (process.resourceUsage().maxRSS) is the backup's own and not the
 // simulator's object store.
+//
+// The children run this file bundled as dist/ is (scripts/bundle.mjs, into .bench-build/), so
+// their memory and time are those of the code as it ships; BENCH_TSX=1 runs them through tsx's
+// loader instead, as before there was a build.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import v8 from 'node:v8';
 import { Client } from 'minio';
 import { startRadosgw } from '../test/support/radosgw.ts';
 import { bulkConfigMaps } from '../test/backup/fixtures.ts';
@@ -20,6 +27,7 @@ import { GZIP_LEVEL } from '../src/backup/archive.ts';
 import { openLocation } from '../src/storage/index.ts';
 import { API_VERSION } from '../src/api/types.ts';
 import { payloadArtifact } from '../src/storage/manifest.ts';
+import { bundle } from '../scripts/bundle.mjs';
 
 interface S3 {
   endpoint: string;
@@ -29,8 +37,8 @@ interface S3 {
   bucket: string;
 }
 
-const REPS = 7;
-const RSS_COUNTS = [10_000, 50_000, 100_000];
+const REPS = Number(process.env.REPS ?? 7);
+const RSS_COUNTS = (process.env.RSS_COUNTS ?? '10000,50000,100000').split(',').map(Number);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mib = (kb: number) => Math.round(kb / 1024);
 
@@ -87,6 +95,45 @@ async function floor(simUrl: string, s3: S3, key: string): Promise<{ list: numbe
   return { list, gzip, put, bytes: bytes.length };
 }
 
+/**
+ * BENCH_MEMORY=1: what the peak is made of. Samples process.memoryUsage() and /proc's RSS split
+ * every 5 ms and prints the sample at the highest RSS. BENCH_HEAP_SNAPSHOTS=<dir> also writes
+ * heap snapshots there after start-up (before the first backup) and at 60% of the second
+ * backup's objects (writing one costs native memory of its own: not for peak figures).
+ */
+function memoryProbe(dir: string | undefined, count: number) {
+  const mb = (b: number) => +(b / 1048576).toFixed(1);
+  const status = () => Object.fromEntries([...readFileSync('/proc/self/status', 'utf8').matchAll(/^(RssAnon|RssFile|VmRSS):\s+(\d+) kB/gm)].map((m) => [m[1], +(Number(m[2]) / 1024).toFixed(1)]));
+  let peak: Record<string, unknown> = { VmRSS: 0 };
+  const sample = (label: string) => {
+    const u = process.memoryUsage();
+    const st = status();
+    const now = { label, ...st, heapTotal: mb(u.heapTotal), heapUsed: mb(u.heapUsed), external: mb(u.external), arrayBuffers: mb(u.arrayBuffers), spaces: Object.fromEntries(v8.getHeapSpaceStatistics().map((x) => [x.space_name, [mb(x.space_size), mb(x.space_used_size)]])) };
+    if ((st.VmRSS ?? 0) > (peak.VmRSS as number)) peak = now;
+    return now;
+  };
+  process.stderr.write(`memory after start-up: ${JSON.stringify(sample('start-up'))}\n`);
+  if (dir) process.stderr.write(`heap snapshot ${v8.writeHeapSnapshot(join(dir, `start-up-${count}.heapsnapshot`))}\n`);
+  let rep = -1;
+  let backup = '';
+  const timer = setInterval(() => sample(backup), 5);
+  let snapped = false;
+  return {
+    progress(i: number, items: number) {
+      if (i !== rep) ((rep = i), (backup = `backup ${i}`));
+      if (dir && i === 1 && !snapped && items >= count * 0.6) {
+        snapped = true;
+        process.stderr.write(`memory at ${items} objects: ${JSON.stringify(sample(`backup ${i}, ${items} objects`))}\n`);
+        process.stderr.write(`heap snapshot ${v8.writeHeapSnapshot(join(dir, `backup-${count}-at-${items}.heapsnapshot`))}\n`);
+      }
+    },
+    stop() {
+      clearInterval(timer);
+      process.stderr.write(`memory at the highest RSS sampled: ${JSON.stringify(peak)}\n`);
+    },
+  };
+}
+
 async function backupRole(count: number, simUrl: string, kubeconfig: string, s3: S3, withFloor: boolean, reps: number): Promise<void> {
   const env = { AK: s3.accessKey, SK: s3.secretKey };
   const store = await openLocation(
@@ -100,6 +147,7 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
     { env },
   );
   const client = await connectCluster({ kubeconfigYaml: kubeconfig });
+  const probe = process.env.BENCH_MEMORY || process.env.BENCH_HEAP_SNAPSHOTS ? memoryProbe(process.env.BENCH_HEAP_SNAPSHOTS, count) : undefined;
   // Backups and floors alternate, so both see the same machine: on shared cores, minutes apart
   // can differ by a fifth.
   const backupMs: number[] = [];
@@ -112,7 +160,7 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
     const cpu = process.cpuUsage();
     const elu = performance.eventLoopUtilization();
     const t = performance.now();
-    const m = await runBackup({ client, store, name: `bench-${i}`, policy: 'bench', location: 'bench', clusterName: 'sim', selection: { includedNamespaces: ['bulk-*'] } });
+    const m = await runBackup({ client, store, name: `bench-${i}`, policy: 'bench', location: 'bench', clusterName: 'sim', selection: { includedNamespaces: ['bulk-*'] }, onProgress: probe && ((p) => probe.progress(i, p.items)) });
     const ms = performance.now() - t;
     const used = process.cpuUsage(cpu);
     const busy = performance.eventLoopUtilization(elu).active;
@@ -127,6 +175,7 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
     if (f) floors.push(f);
   }
   const maxRssKb = process.resourceUsage().maxRSS;
+  probe?.stop();
   client.close();
   process.stdout.write(
     `${JSON.stringify({
@@ -152,10 +201,13 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
 }
 
 // ---- parent ----------------------------------------------------------------------------
+const BUNDLED = '.bench-build/bench/backup.bench.js';
+const SELF = process.env.BENCH_TSX ? ['bin/run-ts.js', 'bench/backup.bench.ts'] : [BUNDLED];
+
 function child(args: string[]): { proc: ChildProcess; firstLine: Promise<string>; exit: Promise<number> } {
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the children.
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-  const proc = spawn(process.execPath, [...nodeArgs, 'bin/run-ts.js', 'bench/backup.bench.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...nodeArgs, ...SELF, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout! });
   const firstLine = new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);
@@ -180,23 +232,28 @@ async function measure(count: number, s3: S3, withFloor: boolean, reps = REPS) {
 }
 
 async function main(): Promise<void> {
+  if (!process.env.BENCH_TSX) await bundle({ entryPoints: ['bench/backup.bench.ts'], outbase: '.', outdir: '.bench-build' });
+  console.log(`children run ${SELF.join(' ')}`);
   const gw = await startRadosgw();
   try {
     const s3: S3 = { endpoint: gw.endpoint, accessKey: gw.accessKey, secretKey: gw.secretKey, region: gw.region, bucket: 'bench' };
     await s3Client(s3).makeBucket(s3.bucket, s3.region);
-    const big = await measure(10_000, s3, true);
+    // RSS_ONLY=1 skips the time against the floor (for memory work).
+    const big = process.env.RSS_ONLY ? undefined : await measure(10_000, s3, true);
     // Peak RSS from runs without the floor, whose whole-list buffers would otherwise count,
     // at 10,000, 50,000 and 100,000 objects (a warm-up and two backups each).
     const rss = [];
     for (const count of RSS_COUNTS) rss.push(await measure(count, s3, false, 2));
-    const ratio = big.backupMs / big.floor.totalMs;
     const r = (x: number) => Math.round(x);
+    const rssLine = `  peak RSS: ${rss.map((x) => `${mib(x.maxRssKb)} MiB at ${x.count.toLocaleString('en')} objects (${r(x.backupMs)} ms)`).join(', ')}; 3 backups each, no floor in the process`;
+    if (!big) return console.log(rssLine);
+    const ratio = big.backupMs / big.floor.totalMs;
     console.log(`backup of ${big.items} items (${big.count} ConfigMaps + namespaces) from the simulator to radosgw S3, median of ${REPS} after a warm-up`);
     console.log(`  backup:  ${r(big.backupMs)} ms (CPU ${r(big.cpuMs)} ms with the zlib threads; main thread busy ${r(big.mainMs)} ms), archive ${(big.archiveBytes / 1048576).toFixed(2)} MiB`);
     console.log(`  floor:   ${r(big.floor.totalMs)} ms = list ${r(big.floor.listMs)} + gzip ${r(big.floor.gzipMs)} + PUT ${r(big.floor.putMs)} (${(big.floor.bytes / 1048576).toFixed(2)} MiB listed)`);
     const pairs = (big.ratios as number[]).map((x) => x.toFixed(2)).join(' ');
     console.log(`  ratio:   ${ratio.toFixed(2)} x floor (target <= 1.25); each backup against the floor run right after it: ${pairs}`);
-    console.log(`  peak RSS: ${rss.map((x) => `${mib(x.maxRssKb)} MiB at ${x.count.toLocaleString('en')} objects (${r(x.backupMs)} ms)`).join(', ')}; 3 backups each, no floor in the process`);
+    console.log(rssLine);
   } finally {
     await gw.stop();
   }

@@ -44,7 +44,7 @@ describe('cairn reconcile --once with an etcd policy', () => {
   });
 
   it('plans the etcd backup like any other', async () => {
-    const r = await cairn(['plan', '--repo', remote.human, '--data-dir', dataDir, '--now', '2026-11-21T06:00:00Z', '--format', 'json'], root, env());
+    const r = await cairn(['plan', '--repo', remote.bare, '--data-dir', join(root, 'plan-data'), '--now', '2026-11-21T06:00:00Z', '-o', 'json'], root, env());
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout).actions).toEqual([expect.objectContaining({ type: 'backup', policy: 'etcd', backupName: 'etcd-20261121060000' })]);
   });

@@ -17,7 +17,7 @@ import type { ResourceSelection } from '../api/types.ts';
 import type { ClusterClient } from '../cluster/client.ts';
 import type { DiscoveryResult } from '../cluster/discovery.ts';
 import { ClusterError } from '../cluster/errors.ts';
-import { CRDS, NAMESPACES, selectionProblems } from '../cluster/selection.ts';
+import { CRDS, EXCLUDE_FROM_BACKUP_TEXT, NAMESPACES, selectionProblems } from '../cluster/selection.ts';
 import { resolveSelection } from '../cluster/resource-names.ts';
 import { isGlob } from '../match/glob.ts';
 import type { BackupManifest, BackupPhase } from '../storage/types.ts';
@@ -209,6 +209,8 @@ async function collect(opts: RunBackupOptions, selection: ResourceSelection, tas
   const withItems = new Set<string>();
   const claims = new Set<string>();
   const found: Found = { resources: withItems, namespaces: new Set<string>(), claims };
+  // Label selectors need every object's labels; otherwise only the exclude-from-backup labels matter.
+  const labels = selection.labelSelector || selection.orLabelSelectors?.length ? true : { containing: EXCLUDE_FROM_BACKUP_TEXT };
 
   const runTask = async (task: ListTask) => {
     const gr = task.res.groupResource;
@@ -222,7 +224,7 @@ async function collect(opts: RunBackupOptions, selection: ResourceSelection, tas
       // claimRef (spec); anything else by its metadata alone. Labels are always read:
       // exclude-from-backup is a label.
       const full = gr === CRDS || gr === NAMESPACES || gr === PVS;
-      const listing = opts.client.listItems(task.res, { namespace: task.namespace, labelSelector: task.labelSelector, limit: opts.pageSize, signal: opts.signal, full, labels: true });
+      const listing = opts.client.listItems(task.res, { namespace: task.namespace, labelSelector: task.labelSelector, limit: opts.pageSize, signal: opts.signal, full, labels });
       for await (const page of listing) {
         for (const { object, head, body } of page) {
           if (!keepObject(task.res, object, selection, found)) continue;

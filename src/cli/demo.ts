@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DemoResult } from '../demo/timeline.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -22,7 +23,10 @@ export function registerDemo(program: Command): void {
     .option('--s3-endpoint <url>', 'use this S3 server for the "offsite" location (env CAIRN_S3_ENDPOINT; credentials from S3_ACCESS_KEY / S3_SECRET_KEY)', process.env.CAIRN_S3_ENDPOINT)
     .option('--s3-bucket <name>', 'bucket for the "offsite" location (env CAIRN_S3_BUCKET)', process.env.CAIRN_S3_BUCKET)
     .option('--keep-running', 'after the demo, keep the simulator serving so you can explore it', false)
-    .action(async (o: { dir: string; start?: string; s3Endpoint?: string; s3Bucket?: string; keepRunning: boolean }, cmd: Command) => {
+    .option('--serve', 'after the demo, keep its engine serving the status page and /api/v1 (and the simulator) until Ctrl-C', false)
+    .option('--listen <[host:]port>', 'with --serve: where to serve; a bare port binds 127.0.0.1', '127.0.0.1:8080')
+    .option('--webhook-insecure', 'with --serve: accept POST /webhook without CAIRN_WEBHOOK_SECRET', false)
+    .action(async (o: { dir: string; start?: string; s3Endpoint?: string; s3Bucket?: string; keepRunning: boolean; serve: boolean; listen: string; webhookInsecure: boolean }, cmd: Command) => {
       if (process.env.CAIRN_REPO) {
         // A real repository is configured: run the real loop instead of the demo.
         process.stderr.write('CAIRN_REPO is set: running the reconciler (`cairn run`) against it\n');
@@ -34,6 +38,15 @@ export function registerDemo(program: Command): void {
         process.stderr.write(`cairn start: --start must be an RFC3339 time, got "${o.start}"\n`);
         process.exitCode = 2;
         return;
+      }
+      if (o.serve) {
+        try {
+          await (await import('./engine.ts')).checkListen(o.listen);
+        } catch (err) {
+          process.stderr.write(`cairn start: ${(err as Error).message}\n`);
+          process.exitCode = 2;
+          return;
+        }
       }
       if (o.s3Endpoint && !o.s3Bucket) {
         process.stderr.write('cairn start: --s3-endpoint needs --s3-bucket\n');
@@ -73,13 +86,16 @@ export function registerDemo(program: Command): void {
         say(`  CAIRN_PASSPHRASE='${demo.passphrase}' npx cairn backup verify <name> --location vault --repo ${rel(demo.workdir)} --data-dir ${rel(demo.dataDir)}`);
         say(`  npx cairn audit --repo ${rel(demo.repo.bare)} --data-dir ${rel(join(dir, 'audit'))}`);
         say(`  cat ${rel(join(demo.workdir, 'status', 'restores', 'rollback-release.yaml'))}`);
-        if (o.keepRunning) {
+        const served = o.serve ? await serveDemo(demo, o) : undefined;
+        if (served) say(`\nThe status page and the read API: ${served.url}  (curl ${served.url}api/v1/policies)`);
+        if (o.keepRunning || served) {
           say(`The simulated cluster keeps serving at ${demo.sim.url} (KUBECONFIG=${rel(demo.kubeconfig)}); Ctrl-C to stop.`);
           await new Promise<void>((r) => {
             process.once('SIGINT', r);
             process.once('SIGTERM', r);
           });
         }
+        await served?.stop();
         await demo.sim.stop();
         process.exitCode = 0;
       } catch (err) {
@@ -87,4 +103,16 @@ export function registerDemo(program: Command): void {
         process.exitCode = 1;
       }
     });
+}
+
+/** `--serve`: the demo's engine keeps serving (its clock stays where the script left it). */
+async function serveDemo(demo: DemoResult, o: { listen: string; webhookInsecure: boolean }) {
+  const { serveDemoEngine } = await import('./engine.ts');
+  try {
+    return await serveDemoEngine(demo.engine, { ...o, history: demo.ticks.map((t) => ({ result: t.result, at: new Date(t.at) })) });
+  } catch (err) {
+    await demo.sim.stop();
+    const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    throw new Error(inUse ? `cannot serve on ${o.listen}: the address is in use; pass --listen <[host:]port>` : `cannot serve on ${o.listen}: ${(err as Error).message}`);
+  }
 }

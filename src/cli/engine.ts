@@ -185,9 +185,10 @@ export function registerEngine(program: Command): void {
         .command('run')
         .description('the long-running reconciler: a tick every interval; SIGTERM stops safely')
         .option('--interval <duration>', 'time between ticks (env CAIRN_INTERVAL)', process.env.CAIRN_INTERVAL ?? '1m')
-        .option('--listen <[host:]port>', 'serve /healthz, /readyz, /metrics, /status and POST /webhook (env CAIRN_LISTEN)', process.env.CAIRN_LISTEN),
+        .option('--listen <[host:]port>', 'serve the status page, /api/v1, /healthz, /readyz, /metrics, /status and POST /webhook; a bare port binds 127.0.0.1 (env CAIRN_LISTEN)', process.env.CAIRN_LISTEN)
+        .option('--webhook-insecure', 'accept POST /webhook without a signature when CAIRN_WEBHOOK_SECRET is not set (trusted networks only)', false),
     ),
-  ).action(async (o: EngineOpts & { interval: string; listen?: string }) => {
+  ).action(async (o: EngineOpts & { interval: string; listen?: string; webhookInsecure: boolean }) => {
     const repo = requireRepo(o);
     assertDataDirOutsideWorkTree(o.dataDir);
     const { checkRemoteAcceptsPush } = await import('./policy-source.ts');
@@ -201,28 +202,40 @@ export function registerEngine(program: Command): void {
       throw new CliError(`--interval: ${(err as Error).message}`);
     }
     if (intervalMs < 1000) throw new CliError(`--interval must be at least 1s, got "${o.interval}"`);
-    const [{ Engine }, { RunLoop }, { EngineMetrics, startServer }] = await Promise.all([
+    const [{ Engine }, { RunLoop }, server_] = await Promise.all([
       import('../engine/engine.ts'),
       import('../engine/loop.ts'),
       import('../server/http.ts'),
     ]);
+    const { authFromEnv, isLoopback, parseListen, READ_TOKEN_ENV, ServerState, startServer, WEBHOOK_SECRET_ENV } = server_;
+    let host: string | undefined;
+    try {
+      if (o.listen) host = parseListen(o.listen).host;
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
     const engine = new Engine(config);
     const stop = new AbortController();
-    const metrics = new EngineMetrics();
     const log = config.logger;
+    const state = new ServerState(engine, log);
     const loop = new RunLoop(engine, {
       intervalMs,
       signal: stop.signal,
       onTick: (r) => {
-        metrics.recordTick(r);
+        state.recordTick(r);
         log.info({ revision: r.sourceRevision, actions: r.results.length, commit: r.commit, ms: r.durationMs }, 'tick finished');
       },
       onError: (err) => {
-        metrics.recordError(err);
+        state.recordError(err);
         log.error({ err: (err as Error).message }, 'tick failed; retrying next interval');
       },
     });
-    const server = o.listen ? await startServer(o.listen, metrics, () => loop.trigger()) : undefined;
+    const auth = authFromEnv(process.env, o.webhookInsecure);
+    if (host !== undefined) {
+      if (!auth.webhookSecret && !auth.webhookInsecure) log.warn(`POST /webhook answers 403: ${WEBHOOK_SECRET_ENV} is not set (set it to the secret of your Git host's webhook, or pass --webhook-insecure on a trusted network)`);
+      if (!auth.readToken && !isLoopback(host)) log.warn({ listen: o.listen }, `the page, /api/v1, /status and /metrics are open to anyone who can reach ${host}: set ${READ_TOKEN_ENV} to require a token`);
+    }
+    const server = o.listen ? await startServer({ listen: o.listen, state, auth, onWebhook: () => loop.trigger(), logger: log }) : undefined;
     let signals = 0;
     const onSignal = (sig: string) => {
       signals++;
@@ -268,5 +281,26 @@ export function registerEngine(program: Command): void {
       const what = o.policy ? `policy ${o.policy}` : o.restore ? `restore ${o.restore}` : 'this repository';
       throw new CliError(`no cairn status commits found for ${what} in ${o.repo}`, EXIT.FAILED);
     }
+  });
+}
+
+/** Throws a message naming --listen when `text` is not [host:]port (`cairn start --serve`). */
+export async function checkListen(text: string): Promise<void> {
+  const { parseListen } = await import('../server/http.ts');
+  parseListen(text);
+}
+
+/**
+ * `cairn start --serve`: the demo's engine keeps serving its page and API. It ticks on a push
+ * webhook only: the demo clock does not move, so a timer would only repeat the last tick.
+ */
+export async function serveDemoEngine(engine: import('../engine/engine.ts').Engine, o: { listen: string; webhookInsecure: boolean; history: { result: TickResult; at: Date }[] }) {
+  const [{ authFromEnv, serveEngine }, { createLogger }] = await Promise.all([import('../server/http.ts'), import('../log.ts')]);
+  return serveEngine(engine, {
+    listen: o.listen,
+    auth: authFromEnv(process.env, o.webhookInsecure),
+    intervalMs: 24 * 3_600_000,
+    history: o.history,
+    logger: createLogger({ level: process.env.CAIRN_LOG_LEVEL ?? 'warn' }),
   });
 }

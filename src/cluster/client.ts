@@ -34,8 +34,8 @@ export interface ListedItem {
 export interface ListItemsOptions extends ListOptions {
   /** Parse each object whole (default: only what selection and the index read). */
   full?: boolean;
-  /** Read metadata.labels (default true); without label selectors nothing needs them. */
-  labels?: boolean;
+  /** Read metadata.labels (default true); `{ containing }`: only label maps whose JSON contains that text. */
+  labels?: boolean | { containing: string };
 }
 
 export interface ClusterClient {

@@ -88,13 +88,19 @@ function isHex(c: number): boolean {
 }
 
 export interface ScanOptions {
-  /** Parse each item's metadata.labels (default true); a backup without label selectors skips it. */
-  labels?: boolean;
+  /**
+   * Parse each item's metadata.labels (default true). `{ containing }`: parse them only when
+   * their raw JSON contains that text (a backup without label selectors needs only the
+   * exclude-from-backup labels, and most objects have none: parsing every label map cost ~3 ms
+   * per 500-item page). false: never.
+   */
+  labels?: boolean | { containing: string };
 }
 
 /** Scans a list body; throws ListScanError when it is not JSON or not a list of objects. */
 export function scanList(body: Buffer, opts: ScanOptions = {}): ScannedList {
-  return scan(body, false, opts.labels !== false) as ScannedList;
+  const labels = opts.labels ?? true;
+  return scan(body, false, typeof labels === 'boolean' ? labels : Buffer.from(labels.containing)) as ScannedList;
 }
 
 /**
@@ -107,7 +113,7 @@ export function scanListHead(body: Buffer): Omit<ScannedList, 'items'> | undefin
   return scan(body, true, false);
 }
 
-function scan(body: Buffer, headOnly: boolean, withLabels: boolean): ScannedList | undefined {
+function scan(body: Buffer, headOnly: boolean, withLabels: boolean | Buffer): ScannedList | undefined {
   // One loop with plain locals (no closures over them: V8 keeps captured variables in a
   // context object, which made this loop twice as slow).
   const out: ScannedList = { items: [] };
@@ -233,8 +239,10 @@ function scan(body: Buffer, headOnly: boolean, withLabels: boolean): ScannedList
         item = undefined;
       } else if (role === LIST_META) {
         listMetaDone = true;
-      } else if (role === LABELS && withLabels && item !== undefined) {
-        item.labels = JSON.parse(body.toString('utf8', starts[depth], i + 1)) as Record<string, string>;
+      } else if (role === LABELS && withLabels !== false && item !== undefined) {
+        if (withLabels === true || body.subarray(starts[depth], i + 1).includes(withLabels)) {
+          item.labels = JSON.parse(body.toString('utf8', starts[depth], i + 1)) as Record<string, string>;
+        }
       }
       key = K_OTHER;
       state = AFTER_VALUE;

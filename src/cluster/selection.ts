@@ -34,6 +34,8 @@ import { labelsMatch } from '../match/label-selector.ts';
 
 /** Labels that keep an object out of every backup when set to exactly "true". */
 export const EXCLUDE_FROM_BACKUP_LABELS: readonly string[] = ['velero.io/exclude-from-backup', 'cairn.dev/exclude-from-backup'];
+/** Text every EXCLUDE_FROM_BACKUP_LABELS key contains: a list need parse only label maps holding it. */
+export const EXCLUDE_FROM_BACKUP_TEXT = 'exclude-from-backup';
 
 /** Group-resources never backed up or restored. */
 export const ALWAYS_EXCLUDED: readonly string[] = ['events', 'events.events.k8s.io', 'nodes'];

@@ -47,6 +47,8 @@ export interface DemoResult {
   passphrase: string;
   kubeconfig: string;
   sim: Simulator;
+  /** The engine that ran the ticks (`cairn start --serve` keeps it serving). */
+  engine: Engine;
 }
 
 const HOUR = 3_600_000;
@@ -128,7 +130,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     await sim.stop();
     throw err;
   }
-  return { repo, dataDir, workdir, ticks, passphrase, kubeconfig, sim };
+  return { repo, dataDir, workdir, ticks, passphrase, kubeconfig, sim, engine };
 }
 
 async function withField(file: string, path: string[], value: unknown): Promise<string> {

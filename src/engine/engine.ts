@@ -36,6 +36,25 @@ export interface TickResult {
   durationMs: number;
 }
 
+/**
+ * The engine's current state, as the read API (src/server) serves it: the last tick's view of Git
+ * and storage, held in memory. Taking one does no I/O; the objects are shared, so read only.
+ */
+export interface EngineSnapshot {
+  sourceRevision: string;
+  repo: PolicyRepository;
+  /** Each observed location's inventory (the cache, with the engine's own writes applied). */
+  inventories: Record<string, Inventory>;
+  unobserved: Record<string, string>;
+  /** Status documents as last written, by path (status/policies/<name>.yaml, …). */
+  status: ReadonlyMap<string, StatusDoc<unknown>>;
+  restoreResults: ReadonlyMap<string, RestoreResult>;
+  /** The policy repository's URL, for links to its Git host. */
+  repoUrl: string;
+  /** Changes whenever anything above may have changed (memo key for derived views). */
+  generation: string;
+}
+
 export { observe, type Observed } from './observe.ts';
 
 export class Engine {
@@ -49,6 +68,8 @@ export class Engine {
   private readonly renderMemo = new StatusRenderMemo();
   /** steadyKey of the last report that found nothing to change. */
   private lastSteady?: string;
+  private lastUnobserved: Record<string, string> = {};
+  private ticks = 0;
 
   constructor(readonly config: EngineConfig) {
     this.cache = new InventoryCache(config.inventorySyncPeriodMs);
@@ -61,9 +82,11 @@ export class Engine {
     const repo = await this.load(sourceRevision);
     const previous = await this.previousStatus();
     const { inventories, unobserved } = await observe(repo, this.connections, this.cache, this.config, locationsWithBackups(previous.docs.values()));
+    this.lastUnobserved = unobserved;
     const plan = this.plan(repo, sourceRevision, inventories);
     const results = await this.execute(plan, repo, sourceRevision, opts.signal);
     const report = await this.report(repo, plan, results, sourceRevision);
+    this.ticks++;
     return { revision, sourceRevision, plan, results, ...report, unobserved, durationMs: Date.now() - started };
   }
 
@@ -95,12 +118,12 @@ export class Engine {
   }
 
   /** plan: the pure diff of desired state and inventory. */
-  private plan(repo: PolicyRepository, revision: string, inventories: Record<string, Inventory>): Plan {
+  private plan(repo: PolicyRepository, revision: string, inventories: Record<string, Inventory>, now: Date = this.config.now()): Plan {
     return computePlan({
       repo,
       revision,
       inventories,
-      now: this.config.now(),
+      now,
       removedPolicies: this.removedPolicies(repo),
       options: {
         ...(this.config.maxDeletionsPerTick !== undefined ? { maxDeletionsPerTick: this.config.maxDeletionsPerTick } : {}),
@@ -197,6 +220,41 @@ export class Engine {
       const result = await store.readRestoreResult<RestoreResult>(req.metadata.name).catch(() => undefined);
       if (result) this.restoreResults.set(req.metadata.name, result);
     }
+  }
+
+  // ------------------------------------------------------------ read side (src/server)
+
+  /** The state the last tick left, without I/O; undefined before the first tick loaded the repo. */
+  snapshot(): EngineSnapshot | undefined {
+    if (!this.loaded) return undefined;
+    const inventories: Record<string, Inventory> = {};
+    for (const loc of this.loaded.repo.locations) {
+      const inv = this.cache.peek(loc.metadata.name);
+      if (inv) inventories[loc.metadata.name] = inv;
+    }
+    return {
+      sourceRevision: this.loaded.sourceRevision,
+      repo: this.loaded.repo,
+      inventories,
+      unobserved: this.lastUnobserved,
+      status: this.status?.docs ?? new Map(),
+      restoreResults: this.restoreResults,
+      repoUrl: this.config.repoUrl,
+      generation: `${this.ticks}/${this.cache.generation}/${this.loaded.sourceRevision}`,
+    };
+  }
+
+  /** What the next tick would do at `now`, from the current state: the pure plan, no I/O. */
+  previewPlan(now: Date = this.config.now()): Plan | undefined {
+    const snap = this.snapshot();
+    return snap && this.plan(snap.repo, snap.sourceRevision, snap.inventories, now);
+  }
+
+  /** A backup's log (one object read from its location). */
+  async backupLog(location: string, name: string): Promise<object[]> {
+    const loc = this.loaded?.repo.locations.find((l) => l.metadata.name === location);
+    if (!loc) throw new Error(`no location ${location}`);
+    return (await this.connections.location(loc)).readLog(name);
   }
 
   /** For `cairn audit`. */

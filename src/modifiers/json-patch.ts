@@ -49,14 +49,22 @@ export function compileJsonPatch(patches: ModifierJsonPatch[], where: string): C
           if (outcome === 'missing') throw new ModifierError('modifiers.json-patch', `patches[${i}] test: path ${op.path} does not exist`);
           continue;
         }
-        const operation =
-          op.op === 'move' || op.op === 'copy'
-            ? { op: op.op, from: op.from as string, path: op.path }
-            : op.op === 'remove'
-              ? { op: op.op, path: op.path }
-              : { op: op.op, path: op.path, value: structuredClone(op.value) };
+        // fast-json-patch copies and moves values through JSON.stringify, which throws on the
+        // bigints that carry int64 values exactly (exact-json.ts): an existing value is copied
+        // as an add of its structured clone, and moved as a remove then that add (RFC 6902 4.4,
+        // 4.5). A missing `from`, or a move into its own child, is left to fast-json-patch to refuse.
+        const from = op.op === 'copy' || op.op === 'move' ? copyValue(work, op.from as string) : undefined;
+        const intoItself = op.op === 'move' && (op.path === op.from || op.path.startsWith(`${op.from}/`));
+        const operations: fastJsonPatch.Operation[] =
+          from?.found && !intoItself
+            ? [...(op.op === 'move' ? [{ op: 'remove' as const, path: op.from as string }] : []), { op: 'add' as const, path: op.path, value: structuredClone(from.value) }]
+            : op.op === 'move' || op.op === 'copy'
+              ? [{ op: op.op, from: op.from as string, path: op.path }]
+              : op.op === 'remove'
+                ? [{ op: op.op, path: op.path }]
+                : [{ op: op.op, path: op.path, value: structuredClone(op.value) } as fastJsonPatch.Operation];
         try {
-          fastJsonPatch.applyOperation(work, operation, true, true);
+          for (const operation of operations) fastJsonPatch.applyOperation(work, operation, true, true);
         } catch (err) {
           throw new ModifierError('modifiers.json-patch', `patches[${i}] ${op.op} ${op.path}${op.from ? ` from ${op.from}` : ''}: ${describe(err)}`);
         }
@@ -64,6 +72,16 @@ export function compileJsonPatch(patches: ModifierJsonPatch[], where: string): C
       return { kind: 'patched', object: work };
     },
   };
+}
+
+/** The value at `from`, when it exists (else fast-json-patch reports the missing path). */
+function copyValue(doc: unknown, from: string): { found: boolean; value?: unknown } {
+  try {
+    const value = fastJsonPatch.getValueByPointer(doc, from);
+    return value === undefined ? { found: false } : { found: true, value };
+  } catch {
+    return { found: false };
+  }
 }
 
 /** YAML may give a non-string scalar; Velero's loader turns scalars into their string form. */

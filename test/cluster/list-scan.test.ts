@@ -779,3 +779,27 @@ describe('scanList options', () => {
     expect(item).toMatchObject({ name: 'a', namespace: 'n', start: 24 });
   });
 });
+
+describe('labels: { containing }', () => {
+  it('parses only the label maps whose JSON holds the text (exclude-from-backup), and no others', () => {
+    const body = buf(
+      JSON.stringify({
+        metadata: {},
+        items: [
+          { metadata: { name: 'a', labels: { app: 'web' } } },
+          { metadata: { name: 'b', labels: { 'velero.io/exclude-from-backup': 'true', app: 'db' } } },
+          { metadata: { name: 'c', labels: { note: 'exclude-from-backup' } } },
+          { metadata: { name: 'd' } },
+        ],
+      }),
+    );
+    const scanned = scanList(body, { labels: { containing: 'exclude-from-backup' } });
+    expect(scanned.items.map(picks)).toEqual([
+      { name: 'a' },
+      { name: 'b', labels: { 'velero.io/exclude-from-backup': 'true', app: 'db' } },
+      { name: 'c', labels: { note: 'exclude-from-backup' } },
+      { name: 'd' },
+    ]);
+    expect(scanList(body, { labels: false }).items.every((i) => i.labels === undefined)).toBe(true);
+  });
+});

@@ -221,7 +221,7 @@ describe('cairn run', () => {
     const dataDir = join(root, 'run-data');
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const child = start(['run', '--interval', '1s', '--repo', remote.bare, '--data-dir', dataDir, '--kubeconfig', bulkKubeconfig, '--now', NOW, '--listen', `127.0.0.1:${port}`], root);
+    const child = start(['run', '--interval', '1s', '--repo', remote.bare, '--data-dir', dataDir, '--kubeconfig', bulkKubeconfig, '--now', NOW, '--listen', `127.0.0.1:${port}`, '--webhook-insecure'], root);
     try {
       await waitFor('/healthz', async () => ((await fetch(`${base}/healthz`)).status === 200 ? true : undefined), child);
       await waitFor('/readyz 200', async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined), child);

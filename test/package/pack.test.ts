@@ -58,7 +58,10 @@ describe('npm pack → npm install → cairn', () => {
     expect(files.some((f) => f.startsWith('schemas/'))).toBe(true);
     expect(files).toContain('policies/policies/kcm.yaml');
     expect(files.some((f) => f.startsWith('samples/'))).toBe(true);
-    expect(files.filter((f) => /^(src|test|bench|scripts)\//.test(f) || f.endsWith('.ts'))).toEqual([]);
+    // The status page's static files are read at run time next to their module (src/server/page/);
+    // no TypeScript source, test, bench or script ships.
+    expect(files).toContain('src/server/page/index.html');
+    expect(files.filter((f) => (/^src\//.test(f) && !f.startsWith('src/server/page/')) || /^(test|bench|scripts)\//.test(f) || f.endsWith('.ts'))).toEqual([]);
   });
 
   it('ships every file the sources read relative to themselves (new URL(path, import.meta.url))', () => {

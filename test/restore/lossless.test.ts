@@ -151,3 +151,19 @@ describe('exact numbers in modifier files', () => {
     expect(doc.spec?.resourceModifierRules[0].conditions.matches?.[0].value).toBe('9007199254740993');
   });
 });
+
+describe('exact numbers through a copy patch', () => {
+  it('copy and move of a subtree holding an int64 keep it exact', async () => {
+    const { compileJsonPatch } = await import('../../src/modifiers/json-patch.ts');
+    const patch = compileJsonPatch(
+      [
+        { operation: 'copy', from: '/spec', path: '/copy' },
+        { operation: 'move', from: '/spec/big', path: '/moved' },
+      ],
+      'rule',
+    );
+    const out = patch.apply({ spec: { big: 9007199254740993n, n: 1 } });
+    expect(out).toEqual({ kind: 'patched', object: { spec: { n: 1 }, copy: { big: 9007199254740993n, n: 1 }, moved: 9007199254740993n } });
+    expect(() => compileJsonPatch([{ operation: 'copy', from: '/missing', path: '/x' }], 'rule').apply({})).toThrow('/missing');
+  });
+});

@@ -16,7 +16,8 @@ import type { Logger } from '../log.ts';
 import type { BackupManifest, BackupPhase, EtcdSnapshotInfo } from '../storage/types.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { silentLogger } from '../log.ts';
-import type { EtcdMemberClient } from '../etcd/connect.ts';
+import { closeMembers, connectMembers, type EtcdMemberClient } from '../etcd/connect.ts';
+import type { Cluster } from '../api/types.ts';
 import { checkHealth, type HealthReport } from '../etcd/health.ts';
 import { openSnapshot } from '../etcd/snapshot.ts';
 import { EtcdHashCheck, EtcdHashError } from '../etcd/snapshot-hash.ts';
@@ -55,6 +56,17 @@ export async function runEtcdBackup(opts: RunEtcdBackupOptions): Promise<BackupM
     return await backupLocked(opts, logger);
   } finally {
     await lock.release().catch((err: unknown) => logger.warn({ policy: opts.policy, err: (err as Error).message }, 'could not release the backup lock; it expires on its own'));
+  }
+}
+
+/** One etcd backup of `cluster` (its spec.etcd), connecting to its members and closing them after. */
+export async function runEtcdBackupOf(cluster: Cluster, opts: Omit<RunEtcdBackupOptions, 'members' | 'clusterName'>, env: NodeJS.ProcessEnv = process.env): Promise<BackupManifest> {
+  if (!cluster.spec.etcd) throw new EtcdError('etcd.config', `Cluster "${cluster.metadata.name}" has no spec.etcd (endpoints, tls)`);
+  const members = connectMembers(cluster.spec.etcd, env);
+  try {
+    return await runEtcdBackup({ ...opts, members, clusterName: cluster.metadata.name });
+  } finally {
+    closeMembers(members);
   }
 }
 

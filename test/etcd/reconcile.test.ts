@@ -97,4 +97,18 @@ describe('cairn reconcile --once with an etcd policy', () => {
     ]);
     expect(await etcd.etcdctl(['get', '', '--prefix', '--keys-only'])).toBe(before);
   });
+
+  it('cairn backup create --policy takes one etcd snapshot now, and backup describe shows its metadata', async () => {
+    const data = join(root, 'create-data');
+    const r = await cairn(['backup', 'create', '--policy', 'etcd', '--repo', remote.bare, '--data-dir', data, '--name', 'etcd-now'], root, env());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^backup etcd-now: Completed, etcd snapshot of m0 at revision \d+, /);
+    const d = await cairn(['backup', 'describe', 'etcd-now', '--repo', remote.bare, '--data-dir', data], root, env());
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stdout).toMatch(/^etcd version: +3\.4\.23$/m);
+    expect(d.stdout).toMatch(/^etcd member: +m0 \(id [0-9a-f]+, https:\/\/127\.0\.0\.1:\d+\)$/m);
+    const v = await cairn(['backup', 'verify', 'etcd-now', '--repo', remote.bare, '--data-dir', data], root, env());
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stdout).toMatch(/^backup etcd-now: OK \(etcd snapshot of \d+ bytes matches etcd's sha256; every artifact verified\)$/m);
+  });
 });

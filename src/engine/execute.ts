@@ -7,8 +7,7 @@ import type { BackupPolicy, PolicyRepository } from '../api/types.ts';
 import { ACTION_ORDER, type Plan, type PlanAction } from '../plan/types.ts';
 import { runBackup } from '../backup/run.ts';
 import { runRestore } from '../restore/run.ts';
-import { runEtcdBackup } from '../backup/etcd.ts';
-import { closeMembers, connectMembers } from '../etcd/connect.ts';
+import { runEtcdBackupOf } from '../backup/etcd.ts';
 import { planEtcdRestore } from '../restore/etcd.ts';
 import { isEtcdBackup } from '../storage/manifest.ts';
 import type { BackupStore } from '../storage/index.ts';
@@ -166,28 +165,25 @@ async function runAction(action: PlanAction, ctx: ExecuteContext): Promise<Actio
 async function etcdBackup(action: Extract<PlanAction, { type: 'backup' }>, policy: BackupPolicy, target: BackupStore, ctx: ExecuteContext): Promise<ActionResult> {
   const { cache, config } = ctx;
   const cluster = ctx.repo.clusters.find((c) => c.metadata.name === policy.spec.cluster);
-  if (!cluster?.spec.etcd) throw new Error(`Cluster "${policy.spec.cluster}" has no spec.etcd`);
-  const members = connectMembers(cluster.spec.etcd, config.env);
-  try {
-    config.logger.info({ backup: action.backupName, policy: action.policy }, 'etcd backup started');
-    const manifest = await runEtcdBackup({
-      members,
+  if (!cluster) throw new Error(`Cluster "${policy.spec.cluster}" is not defined in the policy repository`);
+  config.logger.info({ backup: action.backupName, policy: action.policy }, 'etcd backup started');
+  const manifest = await runEtcdBackupOf(
+    cluster,
+    {
       store: target,
       name: action.backupName,
       policy: action.policy,
       location: action.location,
-      clusterName: cluster.metadata.name,
       gitRevision: ctx.revision,
       ...(action.scheduledTime ? { scheduledTime: action.scheduledTime } : {}),
       ...(action.trigger ? { trigger: action.trigger } : {}),
       lockHolder: config.holder,
       logger: config.logger,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
-    });
-    cache.addBackup(action.location, manifest);
-    const message = manifest.errors[0] ?? manifest.warnings[0];
-    return { action, outcome: manifest.phase, at: at(ctx), manifest, ...(message ? { message } : {}) };
-  } finally {
-    closeMembers(members);
-  }
+    },
+    config.env,
+  );
+  cache.addBackup(action.location, manifest);
+  const message = manifest.errors[0] ?? manifest.warnings[0];
+  return { action, outcome: manifest.phase, at: at(ctx), manifest, ...(message ? { message } : {}) };
 }

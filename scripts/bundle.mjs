@@ -13,12 +13,13 @@
 // file (dist/cli/main.js, lazily imported chunks in dist/chunks/). Such files must be in the
 // package: package.json `files`, checked by test/package/pack.test.ts.
 //
-// A package that cairn's own code loads through `createRequire(import.meta.url)` is invisible to
-// the bundler: it stays a run-time require that works in the checkout (node_modules is there) and
-// fails in the installed package ("Cannot find module"). So the build refuses createRequire in
-// src/ and names the line; use `import` or `await import()`, which are bundled. The one exception
-// is a file whose require() calls all name packages in `dependencies` (installed with cairn):
-// src/log.ts loads pino synchronously on the first line actually logged.
+// A package that cairn's own code loads through a require made by `createRequire(import.meta.url)`
+// would be invisible to the bundler: a run-time require that works in the checkout (node_modules
+// is there) and fails in the installed package ("Cannot find module"). So in src/ the statement
+// `const require = createRequire(import.meta.url);` is dropped from the bundle, which makes its
+// require() calls the bundler's own: the package is bundled and still evaluated only when the
+// call runs (src/log.ts loads pino that way, on the first line logged). Any other use of
+// createRequire in src/ fails the build, naming the line.
 //
 // Memory: the output is minified (whitespace and syntax, not names: error classes keep theirs)
 // and pure ASCII, every other character written as a \u escape, because V8 holds a module's
@@ -88,27 +89,24 @@ export async function bundle({ entryPoints, outdir, outbase }) {
   return result.metafile;
 }
 
+const BUNDLER_REQUIRE = /^const require = createRequire\(import\.meta\.url\);$/m;
+
 /**
- * cairn's own sources: refuses `createRequire(` (libraries may use it), and gives
+ * cairn's own sources: drops `const require = createRequire(import.meta.url);`, refuses any
+ * other `createRequire(` (libraries may use it), and gives
  * import.meta.url the source file's meaning (see above).
  */
-const runtimeDependencies = new Set(Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies ?? {}));
-
 const sources = {
   name: 'cairn-sources',
   setup(b) {
     b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
+      const text = (await readFile(args.path, 'utf8')).replace(BUNDLER_REQUIRE, '/* the bundler\'s require */');
       const errors = [];
-      // A file may require() packages of `dependencies` (installed beside the bundle, e.g. pino,
-      // loaded on the first log line): every require('…') in it must name one.
-      const required = [...text.matchAll(/\brequire\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]);
-      const runtimeOnly = required.length > 0 && required.every((p) => runtimeDependencies.has(p));
       text.split('\n').forEach((line, i) => {
         const col = line.search(/\bcreateRequire\s*\(/);
-        if (col >= 0 && !runtimeOnly && !/^\s*(\/\/|\*)/.test(line)) {
+        if (col >= 0 && !/^\s*(\/\/|\*|import\b)/.test(line)) {
           errors.push({
-            text: 'createRequire in src/: a package required at run time is not bundled and is missing from the installed package; import it (`import` or `await import()`) instead',
+            text: 'createRequire in src/: a package required at run time through it is not bundled and is missing from the installed package; use `import`, `await import()`, or exactly `const require = createRequire(import.meta.url);` (scripts/bundle.mjs)',
             location: { file: args.path, line: i + 1, column: col, lineText: line },
           });
         }

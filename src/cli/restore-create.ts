@@ -17,6 +17,7 @@ import { renderRestoreText } from '../restore/report.ts';
 import { runRestore, type RestoreProgress } from '../restore/run.ts';
 import { CliError, assertDataDirOutsideWorkTree, printData } from './common.ts';
 import { loadPolicyRepository } from './location.ts';
+import { stringifyExact } from '../exact-json.ts';
 import type { RestoreCliOptions } from './restore.ts';
 
 /** A usage problem: the command line names something that does not exist or does not parse. */
@@ -134,7 +135,9 @@ export async function restoreCommand(opts: RestoreCliOptions): Promise<number> {
       onProgress: progress,
     });
     if (tty) process.stderr.write('\r\x1b[K');
-    if (opts.output === 'json' || opts.output === 'yaml') await printData(result, opts.output);
+    // JSON keeps int64 numbers exact (stringifyExact, issue 13); YAML through printData.
+    if (opts.output === 'json') process.stdout.write(`${stringifyExact(result, 2)}\n`);
+    else if (opts.output === 'yaml') await printData(result, opts.output);
     else process.stdout.write(renderRestoreText(result));
     return result.phase === 'Completed' ? 0 : 1;
   } finally {

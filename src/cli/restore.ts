@@ -115,7 +115,8 @@ export function registerRestore(program: Command): void {
       cmd.help({ error: true });
       return;
     }
-    deprecated('cairn restore --backup …', 'cairn restore create --backup …');
+    const flag = opts.backup ? '--backup' : '--policy';
+    deprecated(`cairn restore ${flag} …`, `cairn restore create ${flag} …`);
     const { restoreCommand } = await import('./restore-create.ts');
     process.exitCode = await restoreCommand(opts);
   });

@@ -2,6 +2,7 @@
 // simulator in the same test process keeps answering), with a controlled environment.
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { main } from '../../src/cli/main.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'bin', 'cairn.js');
@@ -28,4 +29,22 @@ export function cairn(args: string[], cwd: string, env: Record<string, string> =
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   return new Promise((done) => child.on('exit', (code) => done({ code, stdout, stderr })));
+}
+
+/** The CLI in-process (main), its output captured: fast, for checks that start no server. */
+export async function runMain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  process.stdout.write = ((c: string | Uint8Array) => (out.push(String(c)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((c: string | Uint8Array) => (err.push(String(c)), true)) as typeof process.stderr.write;
+  process.exitCode = undefined;
+  try {
+    const code = await main(['node', 'cairn', ...args]);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+    process.exitCode = undefined;
+  }
 }

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { BackupLocation } from '../../src/api/types.ts';
 import { layout, openLocation, type Inventory } from '../../src/storage/index.ts';
 import { readAll } from '../../src/storage/json-io.ts';
-import { main } from '../../src/cli/main.ts';
+import { runMain } from '../cli/helpers.ts';
 import { makeArchive, manifestInput, sampleItems } from './fixtures.ts';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'cairn.js');
@@ -24,22 +24,7 @@ function cairnProcess(args: string[], cwd: string): Promise<{ code: number; stdo
 }
 
 /** The same CLI entry point in-process, with its output captured. */
-async function cairn(args: string[], _cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
-  process.stdout.write = ((c: string | Uint8Array) => (out.push(String(c)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array) => (err.push(String(c)), true)) as typeof process.stderr.write;
-  process.exitCode = undefined;
-  try {
-    const code = await main(['node', 'cairn', ...args]);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-    process.exitCode = undefined;
-  }
-}
+const cairn = (args: string[], _cwd: string) => runMain(args);
 
 describe('cairn backup get|describe|logs|verify|diff|delete', () => {
   it('lists, describes, verifies, diffs and deletes the backups of a location', async () => {

@@ -26,6 +26,7 @@ import { runBackup } from '../src/backup/run.ts';
 import { GZIP_LEVEL } from '../src/backup/archive.ts';
 import { openLocation } from '../src/storage/index.ts';
 import { API_VERSION } from '../src/api/types.ts';
+import { payloadArtifact } from '../src/storage/manifest.ts';
 import { bundle } from '../scripts/bundle.mjs';
 
 interface S3 {
@@ -165,7 +166,7 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
     const busy = performance.eventLoopUtilization(elu).active;
     if (m.phase !== 'Completed') throw new Error(`backup ${m.name} ended ${m.phase}: ${[...m.warnings, ...m.errors].join('; ')}`);
     items = m.totalItems;
-    archiveBytes = m.artifacts.resources.size;
+    archiveBytes = payloadArtifact(m).size;
     const f = withFloor ? await floor(simUrl, s3, `floor/${count}/${i}`) : undefined;
     if (i === 0) continue; // run 0 warms up
     backupMs.push(ms);

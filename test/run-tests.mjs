@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // chromium: the status page's browser test (test/server/page.test.ts), driven by playwright-core.
-const CEPH_PACKAGES = ['ceph-mon', 'ceph-osd', 'radosgw', 'chromium'];
+// etcd-server and etcd-client (etcd 3.4) and openssl (test certificates): the etcd tests.
+const CEPH_PACKAGES = ['ceph-mon', 'ceph-osd', 'radosgw', 'chromium', 'etcd-server', 'etcd-client', 'openssl'];
 const APT_LINE = `apt-get install -y --no-install-recommends ${CEPH_PACKAGES.join(' ')}`;
 
 function have(bin) {
@@ -16,9 +17,9 @@ function have(bin) {
 }
 
 function ensureCeph() {
-  if (have('radosgw') && have('ceph-mon') && have('ceph-osd') && existsSync('/usr/bin/chromium')) return;
+  if (have('radosgw') && have('ceph-mon') && have('ceph-osd') && existsSync('/usr/bin/chromium') && have('etcd') && have('etcdctl') && have('openssl')) return;
   if (process.getuid?.() !== 0) {
-    console.error(`The S3 tests need Ceph's radosgw. Install it as root, then run the tests again:\n  ${APT_LINE}`);
+    console.error(`The S3 and etcd tests need Ceph's radosgw and etcd. Install them as root, then run the tests again:\n  ${APT_LINE}`);
     console.log('tests: 0 passed, 1 failed');
     process.exit(1);
   }

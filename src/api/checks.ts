@@ -106,6 +106,41 @@ function checkCluster(spec: Obj, out: Issue[]): void {
   }
   const inline = inlineKubeconfigProblem(spec.kubeconfig);
   if (inline) out.push(issue('credential.inline', ['spec', 'kubeconfig'], inline));
+  checkEtcd(spec, out);
+}
+
+/** Fields of a policy that choose API objects: meaningless for an etcd snapshot. */
+export const SELECTION_FIELDS = ['includedNamespaces', 'excludedNamespaces', 'includedResources', 'excludedResources', 'includeClusterResources', 'labelSelector', 'orLabelSelectors'] as const;
+
+function checkEtcd(spec: Obj, out: Issue[]): void {
+  const tls = obj(obj(spec.etcd)?.tls);
+  if (!tls) return;
+  for (const f of ['caFile', 'certFile', 'keyFile']) {
+    if (has(tls, f) && has(tls, `${f}FromEnv`)) out.push(issue('cluster.etcd.tls', ['spec', 'etcd', 'tls', `${f}FromEnv`], `set ${f} or ${f}FromEnv, not both`, 'key'));
+  }
+  const cert = has(tls, 'certFile') || has(tls, 'certFileFromEnv');
+  const key = has(tls, 'keyFile') || has(tls, 'keyFileFromEnv');
+  if (cert !== key) {
+    out.push(issue('cluster.etcd.tls', ['spec', 'etcd', 'tls'], cert ? 'certFile is set without keyFile: client-certificate auth needs both' : 'keyFile is set without certFile: client-certificate auth needs both'));
+  }
+  const endpoints = obj(spec.etcd)?.endpoints;
+  if (Array.isArray(endpoints) && (has(tls, 'caFile') || has(tls, 'caFileFromEnv') || cert)) {
+    endpoints.forEach((e, i) => {
+      if (typeof e === 'string' && e.startsWith('http://')) out.push(issue('cluster.etcd.tls', ['spec', 'etcd', 'endpoints', i], `${e} is plain http but spec.etcd.tls is set: use https://`));
+    });
+  }
+}
+
+/**
+ * Checks of what the author wrote, before the schema fills in defaults (an etcd policy must not
+ * name selection fields, but the schema defaults two of them).
+ */
+export function checkAsWritten(kind: KindName, value: unknown): Issue[] {
+  const spec = obj(obj(value)?.spec);
+  if (kind !== 'BackupPolicy' || !spec || spec.type !== 'etcd') return [];
+  return SELECTION_FIELDS.filter((f) => f in spec).map((f) =>
+    issue('policy.etcd-selection', ['spec', f], `a policy of type etcd snapshots the whole etcd database: remove ${f} (selection fields apply to type resources only)`, 'key'),
+  );
 }
 
 function checkPolicy(spec: Obj, out: Issue[]): void {
@@ -120,7 +155,7 @@ function checkPolicy(spec: Obj, out: Issue[]): void {
   checkDuration(spec, 'gracePeriod', out, false);
   checkMinimum(spec, 'gracePeriod', MIN_GRACE_PERIOD_MS, '1h', 'the grace period is the window in which a human can notice and revert a retention change made by mistake; a shorter one makes deletion effectively immediate', out);
   checkDuration(spec, 'failedBackupTTL', out, true);
-  checkSelection(spec, out);
+  if (spec.type !== 'etcd') checkSelection(spec, out);
 }
 
 function checkRestore(spec: Obj, out: Issue[]): void {

@@ -5,7 +5,7 @@ import { formatPath, validationError, type Issue, type PathSegment } from './err
 import type { Locator } from './locate.ts';
 import { findInlineCredentials } from './credentials.ts';
 import { validateKind } from './schema.ts';
-import { checkObject } from './checks.ts';
+import { checkAsWritten, checkObject } from './checks.ts';
 
 function startsWith(path: readonly PathSegment[], prefix: readonly PathSegment[]): boolean {
   return prefix.length <= path.length && prefix.every((s, i) => String(s) === String(path[i]));
@@ -23,7 +23,8 @@ export function combineIssues(credentials: Issue[], ...rest: Issue[][]): Issue[]
 /** Validates an object of `kind` and fills in the schema defaults (mutates `value`). */
 export function validateObject(kind: KindName, value: unknown): Issue[] {
   const credentials = findInlineCredentials(value, kind);
-  return combineIssues(credentials, validateKind(kind, value), checkObject(kind, value));
+  const written = checkAsWritten(kind, value); // before the schema's defaults are applied
+  return combineIssues(credentials, written, validateKind(kind, value), checkObject(kind, value));
 }
 
 /** Pins issues to file:line:col. `display` prefixes the shown path (for embedded documents). */

@@ -53,6 +53,29 @@ function where(e: Entry, path: PathSegment[]): string {
   return `${e.file}:${p.line}:${p.col}`;
 }
 
+/**
+ * A policy of type etcd needs a Cluster with spec.etcd; a resources policy needs a Cluster that
+ * says how to reach its API server when it only describes its etcd.
+ */
+function checkPolicyCluster(e: Entry, s: Record<string, unknown>, lookup: (kind: KindName, name: string) => Entry[]): void {
+  const name = s.cluster;
+  if (s.type === 'etcd' && typeof name !== 'string') {
+    report(e, issue('policy.etcd-cluster', ['spec', 'type'], 'a policy of type etcd needs spec.cluster: the name of a Cluster with spec.etcd (its members\' endpoints)'));
+    return;
+  }
+  if (typeof name !== 'string') return;
+  const targets = lookup('Cluster', name).map(spec).filter((t): t is Record<string, unknown> => t !== undefined);
+  if (targets.length !== 1) return; // unknown or duplicate: reported elsewhere
+  const t = targets[0];
+  if (s.type === 'etcd' && t.etcd === undefined) {
+    report(e, issue('policy.etcd-cluster', ['spec', 'cluster'], `a policy of type etcd needs its Cluster to describe its etcd: Cluster "${name}" has no spec.etcd (endpoints, tls)`));
+  }
+  const apiServer = t.kubeconfig !== undefined || t.kubeconfigFromEnv !== undefined || t.inCluster === true;
+  if (s.type !== 'etcd' && t.etcd !== undefined && !apiServer) {
+    report(e, issue('policy.cluster-api', ['spec', 'cluster'], `Cluster "${name}" describes only its etcd: a policy of type resources needs its API server (kubeconfig, kubeconfigFromEnv or inCluster), or set type: etcd`));
+  }
+}
+
 export function isDefaultLocation(e: Entry): boolean {
   return e.kind === 'BackupLocation' && spec(e)?.default === true;
 }
@@ -96,6 +119,7 @@ export function checkReferences(entries: Entry[], brokenFiles: ReadonlySet<strin
       const names = known(ref.kind);
       report(e, issue(`ref.${ref.field}`, ['spec', ref.field], `unknown ${ref.noun} "${target}": no ${ref.kind} has this name (${names.length ? `known: ${names.join(', ')}` : `there is no ${ref.kind} yet`})`));
     }
+    if (e.kind === 'BackupPolicy') checkPolicyCluster(e, s, lookup);
     if (e.kind === 'BackupPolicy' && s.location === undefined) {
       const choice = chooseLocation(locations, undefined);
       if (!choice.ok) {

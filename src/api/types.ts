@@ -78,6 +78,26 @@ export interface BackupLocationSpec {
 
 // ---------------------------------------------------------------- Cluster
 
+/**
+ * TLS of the etcd client connection. Each file is a path, or `...FromEnv`: the name of an
+ * environment variable holding the path (key material never goes into Git).
+ */
+export interface EtcdTlsSpec {
+  caFile?: string;
+  caFileFromEnv?: string;
+  certFile?: string;
+  certFileFromEnv?: string;
+  keyFile?: string;
+  keyFileFromEnv?: string;
+}
+
+/** The cluster's etcd, for policies of type etcd. */
+export interface EtcdSpec {
+  /** Client URLs of every member, http(s)://host:port. */
+  endpoints: string[];
+  tls?: EtcdTlsSpec;
+}
+
 export interface ClusterSpec {
   /** Path to a kubeconfig file (relative paths resolve against the engine's working directory). */
   kubeconfig?: string;
@@ -86,6 +106,7 @@ export interface ClusterSpec {
   context?: string;
   /** Use the pod's service account. */
   inCluster?: boolean;
+  etcd?: EtcdSpec;
 }
 
 // ---------------------------------------------------------------- BackupPolicy
@@ -110,7 +131,11 @@ export interface ResourceSelection {
   orLabelSelectors?: LabelSelector[];
 }
 
+/** What a policy backs up: API objects (the default) or snapshots of the cluster's etcd. */
+export type BackupType = 'resources' | 'etcd';
+
 export interface BackupPolicySpec extends ResourceSelection {
+  type?: BackupType; // default resources
   cluster?: string;
   location?: string;
   schedule?: string;

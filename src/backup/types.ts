@@ -10,6 +10,8 @@ export interface BackupUpload {
   writeResources(src: Readable): Promise<ArtifactDigest>;
   /** index.json.gz, streamed as it is built while archiving (backup/index-rows.ts). */
   writeIndexStream(src: Readable): Promise<ArtifactDigest>;
+  /** etcd.db.gz (a gzipped etcd snapshot), for backups of type etcd. */
+  writeEtcd(src: Readable): Promise<ArtifactDigest>;
   writeLog(lines: object[]): Promise<ArtifactDigest>;
   commit(input: ManifestInput): Promise<BackupManifest>;
   abort(): Promise<void>;

@@ -4,13 +4,15 @@
 import { resolve } from 'node:path';
 import { resolvePolicy } from '../backup/resolve.ts';
 import { runBackup } from '../backup/run.ts';
+import { runEtcdBackupOf } from '../backup/etcd.ts';
 import type { BackupProgress } from '../backup/types.ts';
 import { clusterConnectOptions, connectCluster, type ClusterClient } from '../cluster/connect.ts';
 import { createLogger } from '../log.ts';
 import { scheduledBackupName } from '../schedule/naming.ts';
 import { openLocation } from '../storage/index.ts';
-import { assertDataDirOutsideWorkTree, printData, type Output } from './common.ts';
+import { CliError, assertDataDirOutsideWorkTree, printData, type Output } from './common.ts';
 import { loadPolicyRepository } from './location.ts';
+import { payloadSize } from '../backup/describe.ts';
 
 interface CreateOptions {
   policy: string;
@@ -34,6 +36,7 @@ export async function createBackup(opts: CreateOptions): Promise<number> {
     const { repo } = await loadPolicyRepository(opts);
     const { policy, location, cluster } = resolvePolicy(repo, opts.policy, resolve(opts.dataDir));
     const store = await openLocation(location, { logger, baseDir: resolve(opts.dataDir) });
+    if (policy.spec.type === 'etcd') return await createEtcdBackup(opts, policy, store, cluster, logger, started);
     const connect = cluster ? clusterConnectOptions(cluster, process.env, process.cwd()) : { ...(opts.kubeconfig ? { kubeconfigPath: opts.kubeconfig } : {}) };
     if (opts.context) connect.context = opts.context;
     client = await connectCluster(connect);
@@ -56,7 +59,7 @@ export async function createBackup(opts: CreateOptions): Promise<number> {
       phase: manifest.phase,
       location: manifest.location,
       items: manifest.totalItems,
-      bytes: manifest.artifacts.resources.size,
+      bytes: payloadSize(manifest),
       durationSeconds: Math.round((Date.now() - started) / 100) / 10,
       warnings: manifest.warnings,
       errors: manifest.errors,
@@ -100,4 +103,35 @@ class ProgressBar {
   done(): void {
     process.stderr.write('\r\x1b[K');
   }
+}
+
+/** `backup create` of a policy of type etcd: a snapshot of its Cluster's etcd (backup/etcd.ts). */
+async function createEtcdBackup(
+  opts: CreateOptions,
+  policy: { metadata: { name: string } },
+  store: Awaited<ReturnType<typeof openLocation>>,
+  cluster: Parameters<typeof runEtcdBackupOf>[0] | undefined,
+  logger: ReturnType<typeof createLogger>,
+  started: number,
+): Promise<number> {
+  if (!cluster) throw new CliError(`policy ${policy.metadata.name} is of type etcd but names no Cluster with spec.etcd`);
+  const name = opts.name ?? scheduledBackupName(policy.metadata.name, new Date());
+  const manifest = await runEtcdBackupOf(cluster, { store, name, policy: policy.metadata.name, location: store.name, logger });
+  const summary = {
+    name: manifest.name,
+    phase: manifest.phase,
+    location: manifest.location,
+    bytes: payloadSize(manifest),
+    durationSeconds: Math.round((Date.now() - started) / 100) / 10,
+    ...(manifest.etcd ? { etcd: manifest.etcd } : {}),
+    warnings: manifest.warnings,
+    errors: manifest.errors,
+  };
+  if (opts.output === 'json' || opts.output === 'yaml') await printData(summary, opts.output);
+  else {
+    const what = manifest.etcd ? `etcd snapshot of ${manifest.etcd.member.name || manifest.etcd.member.endpoint} at revision ${manifest.etcd.revision}, ` : '';
+    process.stdout.write(`backup ${summary.name}: ${summary.phase}, ${what}${formatBytes(summary.bytes)} in ${summary.durationSeconds}s\n`);
+    for (const w of [...summary.warnings, ...summary.errors]) process.stdout.write(`  ${w}\n`);
+  }
+  return manifest.phase === 'Completed' ? 0 : 1;
 }

@@ -1,6 +1,7 @@
 // The implementation of `cairn backup get|describe|logs|delete|verify|diff` (loaded when one runs).
 import { describeFormat, type IndexEntry, type InventoryBackup } from '../storage/index.ts';
 import { CliError, EXIT, print, printData, type Output } from './common.ts';
+import { etcdDescribeRows, payloadSize } from '../backup/describe.ts';
 import { openNamedLocation, type LocationOptions } from './location.ts';
 
 export interface InspectOptions extends LocationOptions {
@@ -39,7 +40,7 @@ function inventoryRows(backups: InventoryBackup[]): string[][] {
     // (restore/safety.ts records `<restore>-pre` as their policy name.)
     b.manifest?.policy ? (b.manifest.policy.endsWith('-pre') && b.name.startsWith(`${b.manifest.policy}-`) ? `(pre-restore of ${b.manifest.policy.slice(0, -4)})` : b.manifest.policy) : '-',
     b.manifest ? String(b.manifest.totalItems) : '-',
-    humanSize(b.manifest?.artifacts.resources.size),
+    humanSize(b.manifest ? payloadSize(b.manifest) : undefined),
     // The slot the name was taken for, on the same clock as EXPIRES (the demo runs a simulated
     // one); a one-time or manual backup shows when it started.
     b.manifest?.scheduledTime ?? b.manifest?.startTimestamp ?? b.lastModified,
@@ -109,7 +110,9 @@ export async function inspect(verb: 'get' | 'describe' | 'logs' | 'delete' | 've
       ['Cluster', `${manifest.cluster.name} (${manifest.cluster.serverVersion})`],
       ['Format', describeFormat(manifest)],
       ['Engine', manifest.engineVersion ?? '-'],
-      ['Items', `${manifest.totalItems} (${Object.entries(manifest.itemCounts).map(([r, n]) => `${r}: ${n}`).join(', ')})`],
+      ...(manifest.type === 'etcd'
+        ? (manifest.etcd ? etcdDescribeRows(manifest.etcd) : [['etcd', 'no snapshot (see Error)'] as [string, string]])
+        : [['Items', `${manifest.totalItems} (${Object.entries(manifest.itemCounts).map(([r, n]) => `${r}: ${n}`).join(', ')})`] as [string, string]]),
       ['Encrypted', manifest.encryption ? `${manifest.encryption.algorithm}, key ${manifest.encryption.keyId.slice(0, 12)}` : 'no'],
       ['Expires', entry.expiry ? `${entry.expiry.deleteAfter} (${entry.expiry.reason})` : '-'],
     ];
@@ -123,7 +126,7 @@ export async function inspect(verb: 'get' | 'describe' | 'logs' | 'delete' | 've
   if (verb === 'verify') {
     const result = await store.verify(name);
     if (data) await printData(result, output);
-    else if (result.ok) print(`backup ${name}: OK (${result.itemsChecked} items and every artifact verified)`);
+    else if (result.ok) print(`backup ${name}: OK (${result.etcdSnapshot ? `etcd snapshot of ${result.etcdSnapshot.size} bytes matches etcd's sha256; every artifact` : `${result.itemsChecked} items and every artifact`} verified)`);
     else print([`backup ${name}: ${result.problems.length} problem(s)`, ...result.problems.map((p) => `  ${p.artifact}: ${p.message}`)].join('\n'));
     if (!result.ok) process.exitCode = EXIT.FAILED;
     return;

@@ -11,6 +11,7 @@ import { registerModifiers } from './modifiers.ts';
 import { registerRestore } from './restore.ts';
 import { registerEngine } from './engine.ts';
 import { registerDemo } from './demo.ts';
+import { registerEtcd } from './etcd.ts';
 import { CliError, EXIT, exitCodeOf } from './common.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { LOG_LEVELS, levelValue } from '../log.ts';
@@ -63,6 +64,7 @@ export function buildProgram(onAction?: (command: Command) => void): Command {
   registerModifiers(program);
   registerSim(program);
   registerDemo(program);
+  registerEtcd(program);
   program
     .command('version')
     .description('print the version of cairn')

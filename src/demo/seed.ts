@@ -6,6 +6,7 @@ import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseDocument } from 'yaml';
+import { ETCD_EXAMPLE_FILES } from './etcd.ts';
 
 const run = promisify(execFile);
 
@@ -71,6 +72,8 @@ export async function seedRepository(dir: string, source: string, s3?: S3Overrid
     await cp(join(source, folder), join(human, folder), { recursive: true });
   }
   await cp(join(source, 'README.md'), join(human, 'README.md')).catch(() => undefined);
+  // The etcd example is committed later by the demo's etcd step, when etcd is installed.
+  for (const f of ETCD_EXAMPLE_FILES) await rm(join(human, f), { force: true });
   const offsite = join(human, 'locations', 'offsite.yaml');
   const doc = parseDocument(await readFile(offsite, 'utf8'));
   if (s3) {

@@ -14,6 +14,7 @@ import { bodyLine } from '../engine/report.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import { humanCommit, seedRepository, type S3Override, type SeededRepo } from './seed.ts';
+import { demoEtcdCluster, ETCD_EXAMPLE_FILES, startDemoEtcd } from './etcd.ts';
 
 export interface DemoOptions {
   /** Working directory of the demo; wiped and recreated. */
@@ -123,6 +124,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     await tick('after the merge');
     now = new Date(now.getTime() + 5 * 60_000);
     await tick('one more tick: the restore is not run again');
+
+    await etcdStep(opts, repo, () => (now = new Date(now.getTime() + 5 * 60_000)), tick);
   } catch (err) {
     await sim.stop();
     throw err;
@@ -134,4 +137,25 @@ async function withField(file: string, path: string[], value: unknown): Promise<
   const doc = parseDocument(await readFile(file, 'utf8'));
   doc.setIn(path, value);
   return doc.toString();
+}
+
+/** The control plane's etcd: snapshotted when an etcd binary is installed, else skipped in one line. */
+async function etcdStep(opts: DemoOptions, repo: SeededRepo, advance: () => void, tick: (label: string) => Promise<TickResult>): Promise<void> {
+  const etcd = await startDemoEtcd(join(opts.dir, 'etcd'));
+  if (!etcd) {
+    opts.say('etcd: skipped — no etcd binary on PATH (apt-get install etcd-server to see cairn snapshot a control plane)');
+    return;
+  }
+  try {
+    opts.say(`etcd: a pull request adds an etcd policy (type: etcd) for the control plane — a local etcd at ${etcd.endpoint} stands in for it`);
+    const [clusterFile, policyFile] = ETCD_EXAMPLE_FILES;
+    const cluster = demoEtcdCluster(await readFile(join(opts.policiesDir, clusterFile), 'utf8'), etcd.endpoint);
+    // The example is suspended until its endpoints are real; here they are.
+    const policy = await withField(join(opts.policiesDir, policyFile), ['spec', 'suspend'], false);
+    await humanCommit(repo, { [clusterFile]: cluster, [policyFile]: policy }, 'Snapshot the control plane\'s etcd');
+    advance();
+    await tick('etcd snapshot after the merge');
+  } finally {
+    await etcd.stop();
+  }
 }

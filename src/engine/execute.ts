@@ -4,12 +4,16 @@
 import { conditionReason, errorCode } from '../errors.ts';
 import { rfc3339Seconds } from '../schedule/naming.ts';
 import pLimit from 'p-limit';
-import type { PolicyRepository } from '../api/types.ts';
+import type { BackupPolicy, PolicyRepository } from '../api/types.ts';
 import { ACTION_ORDER, type Plan, type PlanAction } from '../plan/types.ts';
 import { runBackup } from '../backup/run.ts';
 import { BackupError } from '../backup/types.ts';
 import { StorageError } from '../storage/errors.ts';
 import { runRestore } from '../restore/run.ts';
+import { runEtcdBackupOf } from '../backup/etcd.ts';
+import { planEtcdRestore } from '../restore/etcd.ts';
+import { isEtcdBackup } from '../storage/manifest.ts';
+import type { BackupStore } from '../storage/index.ts';
 import type { EngineConfig } from './config.ts';
 import { Connections } from './connections.ts';
 import type { InventoryCache } from './inventory-cache.ts';
@@ -88,6 +92,7 @@ async function runAction(action: PlanAction, ctx: ExecuteContext): Promise<Actio
       const policy = ctx.repo.policies.find((p) => p.metadata.name === action.policy);
       if (!policy) throw new Error(`policy ${action.policy} is no longer in the repository`);
       const target = await store(ctx, action.location);
+      if (policy.spec.type === 'etcd') return await etcdBackup(action, policy, target, ctx);
       const cluster = await ctx.connections.cluster(ctx.repo, policy.spec.cluster);
       log.info({ backup: action.backupName, policy: action.policy }, 'backup started');
       const manifest = await runBackup({
@@ -114,6 +119,14 @@ async function runAction(action: PlanAction, ctx: ExecuteContext): Promise<Actio
       const request = ctx.repo.restores.find((r) => r.metadata.name === action.restore);
       if (!request) throw new Error(`RestoreRequest ${action.restore} is no longer in the repository`);
       const target = await store(ctx, action.location);
+      const manifest = await target.readManifest(action.backupName);
+      if (isEtcdBackup(manifest)) {
+        // An etcd restore runs on the members' machines: verify, and commit the commands.
+        const result = await planEtcdRestore(request, target, manifest, config.now);
+        cache.addRestore(action.location, action.restore);
+        log.info({ restore: action.restore, backup: action.backupName, phase: result.phase }, 'etcd restore verified; commands in its status');
+        return { action, outcome: result.phase === 'Completed' ? 'Completed' : 'Failed', at: at(ctx), restore: result, ...(result.errors[0] ? { message: result.errors[0] } : {}) };
+      }
       const cluster = await ctx.connections.cluster(ctx.repo, request.spec.cluster);
       const modifiers = request.spec.resourceModifier
         ? ctx.repo.modifiers.find((m) => m.metadata.name === request.spec.resourceModifier)?.spec
@@ -159,4 +172,31 @@ async function runAction(action: PlanAction, ctx: ExecuteContext): Promise<Actio
       return { action, outcome: 'Cleaned', at: at(ctx) };
     }
   }
+}
+
+/** A backup of a policy of type etcd: a snapshot of the Cluster's etcd (backup/etcd.ts). */
+async function etcdBackup(action: Extract<PlanAction, { type: 'backup' }>, policy: BackupPolicy, target: BackupStore, ctx: ExecuteContext): Promise<ActionResult> {
+  const { cache, config } = ctx;
+  const cluster = ctx.repo.clusters.find((c) => c.metadata.name === policy.spec.cluster);
+  if (!cluster) throw new Error(`Cluster "${policy.spec.cluster}" is not defined in the policy repository`);
+  config.logger.info({ backup: action.backupName, policy: action.policy }, 'etcd backup started');
+  const manifest = await runEtcdBackupOf(
+    cluster,
+    {
+      store: target,
+      name: action.backupName,
+      policy: action.policy,
+      location: action.location,
+      gitRevision: ctx.revision,
+      ...(action.scheduledTime ? { scheduledTime: action.scheduledTime } : {}),
+      ...(action.trigger ? { trigger: action.trigger } : {}),
+      lockHolder: config.holder,
+      logger: config.logger,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    },
+    config.env,
+  );
+  cache.addBackup(action.location, manifest);
+  const message = manifest.errors[0] ?? manifest.warnings[0];
+  return { action, outcome: manifest.phase, at: at(ctx), manifest, ...(message ? { message } : {}) };
 }

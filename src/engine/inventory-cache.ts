@@ -3,6 +3,7 @@
 // inventorySyncPeriod (like Velero's backup sync), which picks up anything written by others.
 import type { BackupStore } from '../storage/index.ts';
 import type { BackupManifest, ExpiryMark, Inventory } from '../storage/types.ts';
+import { artifactList } from '../storage/manifest.ts';
 
 interface Entry {
   inventory: Inventory;
@@ -50,7 +51,7 @@ export class InventoryCache {
   addBackup(location: string, manifest: BackupManifest): void {
     const inv = this.peek(location);
     if (!inv) return;
-    const files = [manifest.artifacts.resources.file, manifest.artifacts.index.file, manifest.artifacts.log.file, 'manifest.json'];
+    const files = [...artifactList(manifest).map((a) => a.file), 'manifest.json'];
     this.changes++;
     const row = { name: manifest.name, manifest, incomplete: false, lastModified: manifest.completionTimestamp, files };
     const i = inv.backups.findIndex((b) => b.name === manifest.name);

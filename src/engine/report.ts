@@ -39,7 +39,14 @@ export function commitSubject(results: ActionResult[], errors: ValidationError[]
 
 /** One line per action: "backup kcm-20261121060000 Completed (412 items): slot … has no backup". */
 export function bodyLine(r: ActionResult): string {
-  const extra = r.manifest ? ` (${r.manifest.totalItems} items)` : r.restore ? ` (${r.restore.counts.total} items)` : '';
+  const etcd = r.manifest?.etcd;
+  const extra = etcd
+    ? ` (etcd snapshot of ${etcd.member.name || etcd.member.endpoint} at revision ${etcd.revision}, ${etcd.snapshotSize} bytes)`
+    : r.manifest
+      ? ` (${r.manifest.type === 'etcd' ? 'no etcd snapshot' : `${r.manifest.totalItems} items`})`
+      : r.restore
+        ? ` (${r.restore.counts.total} items)`
+        : '';
   const why = r.message && r.outcome !== 'Completed' ? `: ${r.message}` : `: ${r.action.reason}`;
   return `${actionObject(r.action)} ${r.outcome}${extra}${why}`.replace(/\s+/g, " ");
 }

@@ -9,10 +9,11 @@ import { stringify } from 'yaml';
 import type { BackupPolicy, PolicyRepository, RestoreRequest, ValidationError } from '../api/types.ts';
 import { API_VERSION } from '../api/types.ts';
 import type { Plan, RemovedPolicy } from '../plan/types.ts';
-import type { Inventory, InventoryBackup } from '../storage/types.ts';
+import type { EtcdSnapshotInfo, Inventory, InventoryBackup } from '../storage/types.ts';
 import type { RestoreResult } from '../restore/types.ts';
 import { restoreSpecHash } from '../restore/spec-hash.ts';
 import { actionPolicy, type ActionResult } from './results.ts';
+import { artifactList } from '../storage/manifest.ts';
 
 /** Most history rows kept per policy; deleted backups are dropped first. */
 export const HISTORY_LIMIT = 50;
@@ -35,6 +36,8 @@ export interface BackupHistoryEntry {
   items?: number;
   bytes?: number;
   message?: string;
+  /** An etcd backup: where its snapshot came from and what it holds (storage EtcdSnapshotInfo). */
+  etcd?: { version: string; clusterId: string; member: string; memberId: string; revision: number; dbSize: number; snapshotSize: number; durationSeconds: number };
   /** Expiring (marked, within grace) or Deleted. */
   deletePhase?: 'Expiring' | 'Deleted';
   deleteAfter?: string;
@@ -70,6 +73,8 @@ export interface RestoreStatus {
   /** Dry runs: the items that would change, with the changed fields. */
   changes?: { action: string; object: string; fields?: string[] }[];
   errors?: string[];
+  /** An etcd backup: the verification, and the command to run on each member. */
+  etcd?: RestoreResult['etcd'];
   conditions: Condition[];
 }
 
@@ -290,13 +295,26 @@ function removedStatus(name: string, prevDoc: StatusDoc<PolicyStatus>, backups: 
   };
 }
 
+function etcdHistory(e: EtcdSnapshotInfo): NonNullable<BackupHistoryEntry['etcd']> {
+  return {
+    version: e.version,
+    clusterId: e.clusterId,
+    member: e.member.name || e.member.endpoint,
+    memberId: e.member.id,
+    revision: e.revision,
+    dbSize: e.dbSize,
+    snapshotSize: e.snapshotSize,
+    durationSeconds: Math.round(e.durationMs / 100) / 10,
+  };
+}
+
 /** KKP-style history: backups that exist (newest first), then deleted ones remembered from before. */
 function buildHistory(backups: InventoryBackup[], previous: BackupHistoryEntry[], results: ActionResult[], policy: string): BackupHistoryEntry[] {
   const live = backups
     .filter((b) => b.manifest)
     .map((b): BackupHistoryEntry => {
       const m = b.manifest!;
-      const bytes = m.artifacts.resources.size + m.artifacts.index.size + m.artifacts.log.size;
+      const bytes = artifactList(m).reduce((n, a) => n + a.size, 0);
       return {
         name: m.name,
         ...(m.scheduledTime ? { scheduledTime: m.scheduledTime } : {}),
@@ -304,8 +322,9 @@ function buildHistory(backups: InventoryBackup[], previous: BackupHistoryEntry[]
         phase: m.phase,
         startTime: m.startTimestamp,
         completionTime: m.completionTimestamp,
-        items: m.totalItems,
+        ...(m.type === 'etcd' ? {} : { items: m.totalItems }),
         bytes,
+        ...(m.etcd ? { etcd: etcdHistory(m.etcd) } : {}),
         ...(m.phase !== 'Completed' && (m.errors[0] ?? m.warnings[0]) ? { message: m.errors[0] ?? m.warnings[0] } : {}),
         ...(b.expiry ? { deletePhase: 'Expiring' as const, deleteAfter: b.expiry.deleteAfter } : {}),
       };
@@ -383,6 +402,7 @@ function restoreStatus(req: RestoreRequest, input: StatusInput): RestoreStatus |
       message,
       ...(result.dryRun ? { changes: dryRunChanges(result) } : {}),
       ...(result.errors.length ? { errors: result.errors.slice(0, 20) } : {}),
+      ...(result.etcd ? { etcd: result.etcd } : {}),
       conditions: withTransitions(conds, prev?.conditions, input.now),
     };
   }
@@ -403,6 +423,11 @@ function restoreStatus(req: RestoreRequest, input: StatusInput): RestoreStatus |
 }
 
 function restoreMessage(r: RestoreResult): string {
+  if (r.etcd) {
+    return r.etcd.verified
+      ? `etcd backup ${r.backup} verified (cairn's sha256 and etcd's hash); the cluster was not touched: run the ${r.etcd.commands.length} commands under etcd.commands, one on each member`
+      : `etcd backup ${r.backup} failed verification: ${r.errors[0] ?? 'unknown problem'}`;
+  }
   const c = r.counts;
   const what = r.dryRun ? 'dry run' : 'restore';
   const head = `${what} of ${r.backup ?? 'unknown backup'} ${r.phase}: ${c.total} items`;

@@ -66,6 +66,19 @@ export interface RestoreResult {
   items: RestoreItemResult[];
   warnings: string[];
   errors: string[];
+  /** A request naming an etcd backup: verified only, and the commands to run on each member. */
+  etcd?: EtcdRestorePlan;
+}
+
+export interface EtcdRestorePlan {
+  /** cairn's sha256 of every artifact and etcd's own hash of the snapshot were checked. */
+  verified: boolean;
+  problems: string[];
+  revision?: number;
+  snapshotSize?: number;
+  etcdSha256?: string;
+  /** One `cairn etcd restore` per member, to run where its data directory lives. */
+  commands: { member: string; command: string }[];
 }
 
 /** A RestoreRequest, or a manual restore built by the CLI: a name and a spec. */

@@ -10,6 +10,7 @@ import { statusPaths } from '../engine/status.ts';
 import { stringifyExact } from '../exact-json.ts';
 import { summarizePlan } from '../plan/format.ts';
 import type { InventoryBackup } from '../storage/types.ts';
+import { artifactList } from '../storage/manifest.ts';
 import { commitWebUrl } from './git-links.ts';
 import { redactItem } from './redact.ts';
 import type { ServerState } from './state.ts';
@@ -65,7 +66,7 @@ function backupRow(location: string, b: InventoryBackup): BackupRow {
     completionTime: m.completionTimestamp,
     items: m.totalItems,
     // Every artifact, whichever the backup's type has (resources + index + log, or etcd + log).
-    bytes: Object.values(m.artifacts as Record<string, { size: number }>).reduce((n, a) => n + a.size, 0),
+    bytes: artifactList(m).reduce((n, a) => n + a.size, 0),
     encrypted: m.encryption !== undefined,
     ...(m.preRestoreFor ? { preRestoreFor: m.preRestoreFor } : {}),
     ...(b.expiry ? { expiring: { deleteAfter: b.expiry.deleteAfter, reason: b.expiry.reason } } : {}),
@@ -277,7 +278,7 @@ export class ReadApi {
         formatVersion: m.formatVersion,
         resources: m.resources,
         itemCounts: m.itemCounts,
-        artifacts: Object.values(m.artifacts as Record<string, { file: string; sha256: string; size: number }>).map((a) => ({ file: a.file, sha256: a.sha256, size: a.size })),
+        artifacts: artifactList(m).map((a) => ({ file: a.file, sha256: a.sha256, size: a.size })),
         // The header's algorithm and key id only: the wrapped key and nonces are nobody's business.
         encryption: m.encryption ? { algorithm: m.encryption.algorithm, kdf: m.encryption.kdf.name, keyId: m.encryption.keyId } : null,
         ...(etcd && typeof etcd === 'object' ? { etcd } : {}),

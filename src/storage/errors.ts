@@ -11,6 +11,7 @@ export type StorageErrorCode =
   | 'storage.invalid-name'
   | 'storage.too-large'
   | 'storage.access-denied'
+  | 'storage.wrong-type'
   | 'storage.unavailable'
   | 'storage.io';
 

@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectStore } from './object-store.ts';
 import type { BackupManifest } from './types.ts';
-import { layout } from './layout.ts';
+import { ARTIFACTS, layout } from './layout.ts';
+import { isEtcdBackup, payloadArtifact } from './manifest.ts';
 import { DigestStream } from './digest.ts';
 import { decryptStream } from './crypto.ts';
 import { IntegrityError, WrongKeyError } from './errors.ts';
 
 export interface FetchedResources {
-  /** Path of the verified, decrypted resources.tar.gz. */
+  /** Path of the verified, decrypted resources.tar.gz (etcd.db.gz for an etcd backup). */
   path: string;
   /** Removes the temporary directory. */
   cleanup(): Promise<void>;
@@ -36,9 +37,9 @@ export async function fetchResources(
   const dir = await mkdtemp(join(opts.tempDir ?? tmpdir(), 'cairn-fetch-'));
   const cleanup = () => rm(dir, { recursive: true, force: true });
   try {
-    const artifact = manifest.artifacts.resources;
+    const artifact = payloadArtifact(manifest);
     const encrypted = manifest.encryption !== undefined;
-    const key = layout.resources(manifest.name, encrypted);
+    const key = isEtcdBackup(manifest) ? layout.etcd(manifest.name, encrypted) : layout.resources(manifest.name, encrypted);
     const stored = join(dir, artifact.file);
     const digest = new DigestStream();
     await pipeline(await store.get(key), digest, createWriteStream(stored, { mode: 0o600 }));
@@ -53,7 +54,7 @@ export async function fetchResources(
     if (!manifest.encryption) return { path: stored, cleanup };
 
     if (!dataKey) throw new WrongKeyError(`backup ${manifest.name} is encrypted and no key was given`, { location });
-    const plain = join(dir, 'resources.tar.gz');
+    const plain = join(dir, isEtcdBackup(manifest) ? ARTIFACTS.etcd : ARTIFACTS.resources);
     await pipeline(createReadStream(stored), decryptStream(dataKey, manifest.encryption, artifact.file), createWriteStream(plain, { mode: 0o600 }));
     await rm(stored, { force: true });
     return { path: plain, cleanup };

@@ -7,6 +7,8 @@ export const FORMAT_VERSION = 2;
 export const ARTIFACTS = {
   resources: 'resources.tar.gz',
   resourcesEncrypted: 'resources.tar.gz.enc',
+  etcd: 'etcd.db.gz',
+  etcdEncrypted: 'etcd.db.gz.enc',
   index: 'index.json.gz',
   indexEncrypted: 'index.json.gz.enc',
   log: 'log.jsonl.gz',
@@ -27,6 +29,7 @@ export const layout = {
   backupDir: (name: string) => `${BACKUPS_DIR}${name}/`,
   resources: (name: string, encrypted: boolean) =>
     `${BACKUPS_DIR}${name}/${encrypted ? ARTIFACTS.resourcesEncrypted : ARTIFACTS.resources}`,
+  etcd: (name: string, encrypted: boolean) => `${BACKUPS_DIR}${name}/${encrypted ? ARTIFACTS.etcdEncrypted : ARTIFACTS.etcd}`,
   index: (name: string, encrypted = false) => `${BACKUPS_DIR}${name}/${encrypted ? ARTIFACTS.indexEncrypted : ARTIFACTS.index}`,
   log: (name: string, encrypted = false) => `${BACKUPS_DIR}${name}/${encrypted ? ARTIFACTS.logEncrypted : ARTIFACTS.log}`,
   manifest: (name: string) => `${BACKUPS_DIR}${name}/${ARTIFACTS.manifest}`,

@@ -15,6 +15,7 @@ import { acquireLock, lockStaleReason, type HeldLock } from './locks.ts';
 import { gunzipJson, gzipJsonBytes, jsonBytes, parseJsonLines, readAll, readJson } from './json-io.ts';
 import { CredentialsError, IncompleteBackupError, IntegrityError, NotFoundError, StorageError } from './errors.ts';
 import { checkName } from './names.ts';
+import { isEtcdBackup, resourceArtifacts } from './manifest.ts';
 
 /**
  * How old a temporary file or unfinished upload must be before it counts as a killed run's: a
@@ -125,7 +126,9 @@ export class BackupStore {
   private async readArtifact(name: string, manifest: BackupManifest, dataKey: Buffer | undefined, which: 'index' | 'log'): Promise<Buffer> {
     const encrypted = manifest.encryption !== undefined;
     const key = which === 'index' ? layout.index(name, encrypted) : layout.log(name, encrypted);
-    const file = manifest.artifacts[which].file;
+    const artifact = which === 'log' ? manifest.artifacts.log : resourceArtifacts(manifest)?.index;
+    if (!artifact) throw new StorageError('storage.wrong-type', `backup ${name} is an etcd snapshot: it has no index`, { location: this.name });
+    const file = artifact.file;
     const stream = await this.objects.get(key);
     if (!manifest.encryption || !dataKey) return readAll(stream, key);
     const out: Buffer[] = [];
@@ -151,6 +154,18 @@ export class BackupStore {
   /** Downloads, verifies (before decrypting) and decrypts the archive of a Completed backup. */
   async fetchResources(name: string, opts?: FetchOptions): Promise<FetchedResources> {
     const { manifest, dataKey } = await this.openBackup(name);
+    if (isEtcdBackup(manifest)) {
+      throw new StorageError('storage.wrong-type', `backup ${name} is an etcd snapshot, not API objects: restore it with \`cairn etcd restore ${name}\` on each etcd member`, { location: this.name });
+    }
+    return fetchResources(this.objects, this.name, manifest, dataKey, opts);
+  }
+
+  /** Downloads, verifies (before decrypting) and decrypts the etcd.db.gz of an etcd backup. */
+  async fetchEtcdSnapshot(name: string, opts?: FetchOptions): Promise<FetchedResources> {
+    const { manifest, dataKey } = await this.openBackup(name);
+    if (!isEtcdBackup(manifest)) {
+      throw new StorageError('storage.wrong-type', `backup ${manifest.name} holds API objects, not an etcd snapshot: restore it with \`cairn restore\``, { location: this.name });
+    }
     return fetchResources(this.objects, this.name, manifest, dataKey, opts);
   }
 

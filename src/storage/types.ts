@@ -34,8 +34,41 @@ export interface EncryptionHeader {
   mac?: string;
 }
 
+/** Where an etcd snapshot came from and what it holds (issue 14). */
+export interface EtcdSnapshotInfo {
+  /** etcd server version of the member, e.g. "3.4.23". */
+  version: string;
+  /** Cluster and member ids, in hex as etcdctl prints them. */
+  clusterId: string;
+  member: { id: string; name: string; endpoint: string };
+  /** Revision of the key space when the snapshot was taken. */
+  revision: number;
+  /** The member's database size (bytes allocated) when the snapshot was taken. */
+  dbSize: number;
+  /** Bytes of the snapshot stream, etcd's trailing sha256 included (what etcdctl saves). */
+  snapshotSize: number;
+  /** etcd's own sha256 of the database, as appended to the stream and checked while streaming. */
+  etcdSha256: string;
+  durationMs: number;
+  /** The cluster's members when the snapshot was taken: what a restore rebuilds, one data dir each. */
+  members?: { id: string; name: string; peerURLs: string[]; clientURLs: string[] }[];
+}
+
+export interface ResourceArtifacts {
+  resources: ArtifactDigest;
+  index: ArtifactDigest;
+  log: ArtifactDigest;
+}
+
+export interface EtcdArtifacts {
+  etcd: ArtifactDigest;
+  log: ArtifactDigest;
+}
+
 export interface BackupManifest {
   formatVersion: number;
+  /** What the backup holds; absent = resources (manifests written before etcd backups existed). */
+  type?: 'resources' | 'etcd';
   name: string;
   phase: BackupPhase;
   policy: string;
@@ -58,7 +91,9 @@ export interface BackupManifest {
   totalItems: number;
   warnings: string[];
   errors: string[];
-  artifacts: { resources: ArtifactDigest; index: ArtifactDigest; log: ArtifactDigest };
+  artifacts: ResourceArtifacts | EtcdArtifacts;
+  /** Set for type etcd. */
+  etcd?: EtcdSnapshotInfo;
   encryption?: EncryptionHeader;
 }
 

@@ -14,6 +14,9 @@ import { unsupportedFormat } from './format.ts';
 import { DigestStream } from './digest.ts';
 import { artifactKey, decryptStream } from './crypto.ts';
 import { jsonArrayRows } from './json-rows.ts';
+import { isEtcdBackup, resourceArtifacts } from './manifest.ts';
+import { EtcdHashCheck } from '../etcd/snapshot-hash.ts';
+import type { EtcdArtifacts } from './types.ts';
 
 export interface VerifyProblem {
   /** Artifact file name, or the item's path inside the archive. */
@@ -29,6 +32,8 @@ export interface VerifyResult {
   problems: VerifyProblem[];
   /** Items whose content was re-hashed. */
   itemsChecked: number;
+  /** An etcd backup: the snapshot inside, whose etcd sha256 was checked. */
+  etcdSnapshot?: { sha256: string; size: number };
 }
 
 /** Past this many item problems the rest are summarised in one line. */
@@ -69,7 +74,9 @@ export async function verifyBackup(
   /** Problems the caller already found (placement, downgrade, manifest authentication). */
   found: VerifyProblem[] = [],
 ): Promise<VerifyResult> {
-  const { name, artifacts } = manifest;
+  if (isEtcdBackup(manifest)) return verifyEtcdBackup(store, manifest, dataKey, found);
+  const artifacts = resourceArtifacts(manifest)!;
+  const { name } = manifest;
   const problems: VerifyProblem[] = [...found];
   const format = unsupportedFormat(manifest);
   if (format) return { name, ok: false, problems: [...problems, { artifact: 'manifest.json', message: format }], itemsChecked: 0 };
@@ -169,4 +176,53 @@ export async function verifyBackup(
     }
   }
   return { name, ok: problems.length === 0, problems, itemsChecked };
+}
+
+/**
+ * An etcd backup: cairn's sha256 of the stored etcd.db.gz[.enc], then (decrypted, gunzipped)
+ * etcd's own sha256 appended to the snapshot, and that it is the one recorded when it was taken.
+ */
+async function verifyEtcdBackup(
+  store: ObjectStore,
+  manifest: BackupManifest & { artifacts: EtcdArtifacts },
+  dataKey: Buffer | undefined,
+  found: VerifyProblem[],
+): Promise<VerifyResult> {
+  const { name, artifacts } = manifest;
+  const problems: VerifyProblem[] = [...found];
+  const encrypted = manifest.encryption !== undefined;
+  await hashStored(store, layout.log(name, encrypted)).then(
+    (d) => compare(artifacts.log, d, problems),
+    (err: Error) => problems.push({ artifact: artifacts.log.file, message: `${artifacts.log.file}: ${err.message}` }),
+  );
+  const key = layout.etcd(name, encrypted);
+  const digest = new DigestStream();
+  const check = new EtcdHashCheck(artifacts.etcd.file);
+  const stages: Transform[] = [digest];
+  try {
+    if (manifest.encryption) {
+      if (!dataKey) throw new Error('the backup is encrypted and no key was given, so the snapshot cannot be decrypted');
+      stages.push(decryptStream(dataKey, manifest.encryption, artifacts.etcd.file));
+    }
+    // A Failed backup holds no snapshot (manifest.etcd absent): only cairn's own digest applies.
+    const etcdStages = manifest.etcd ? [createGunzip(), check] : [];
+    await pipeline([await store.get(key), ...stages, ...etcdStages, new Writable({ write: (_c, _e, done) => done() })]);
+  } catch (err) {
+    problems.push({ artifact: artifacts.etcd.file, message: `${artifacts.etcd.file}: ${(err as Error).message}` });
+  }
+  if (!digest.writableFinished) {
+    const again = new DigestStream();
+    await pipeline(await store.get(key), again, new Writable({ write: (_c, _e, done) => done() }));
+    compare(artifacts.etcd, again.result(), problems);
+  } else compare(artifacts.etcd, digest.result(), problems);
+  const got = check.result();
+  if (got && manifest.etcd && (got.sha256 !== manifest.etcd.etcdSha256 || got.size !== manifest.etcd.snapshotSize)) {
+    problems.push({
+      artifact: artifacts.etcd.file,
+      message: `${artifacts.etcd.file}: the snapshot inside is not the one taken (etcd sha256 ${got.sha256}, ${got.size} bytes; recorded ${manifest.etcd.etcdSha256}, ${manifest.etcd.snapshotSize} bytes)`,
+      expected: manifest.etcd.etcdSha256,
+      actual: got.sha256,
+    });
+  }
+  return { name, ok: problems.length === 0, problems, itemsChecked: 0, ...(got ? { etcdSnapshot: got } : {}) };
 }

@@ -16,6 +16,7 @@ export type ManifestInput = Omit<BackupManifest, 'artifacts' | 'encryption' | 'f
 
 export class BackupWriter {
   private resources?: ArtifactDigest;
+  private etcd?: ArtifactDigest;
   private index?: ArtifactDigest;
   private log?: ArtifactDigest;
   private encryption?: EncryptionHeader;
@@ -40,6 +41,16 @@ export class BackupWriter {
     this.resources = { file: encrypted ? ARTIFACTS.resourcesEncrypted : ARTIFACTS.resources, ...digest };
     this.logger.debug({ backup: this.name, artifact: this.resources.file, size: this.resources.size }, 'resources written');
     return this.resources;
+  }
+
+  /** Streams a gzipped etcd snapshot to storage as etcd.db.gz[.enc]; digest of the bytes as stored. */
+  async writeEtcd(src: Readable): Promise<ArtifactDigest> {
+    const encrypted = this.keySource !== undefined;
+    const encrypt = await this.encrypter(ARTIFACTS.etcdEncrypted);
+    const digest = await this.putStream(layout.etcd(this.name, encrypted), encrypt ? [src, encrypt] : [src]);
+    this.etcd = { file: encrypted ? ARTIFACTS.etcdEncrypted : ARTIFACTS.etcd, ...digest };
+    this.logger.debug({ backup: this.name, artifact: this.etcd.file, size: this.etcd.size }, 'etcd snapshot written');
+    return this.etcd;
   }
 
   /**
@@ -67,11 +78,11 @@ export class BackupWriter {
     })());
   }
 
-  /** The encrypting stage for one artifact (the archive uses the data key, others a derived key). */
+  /** The encrypting stage for one artifact (the payload, archive or etcd snapshot, uses the data key; others a derived key). */
   private async encrypter(file: string): Promise<NodeJS.ReadWriteStream | undefined> {
     const made = await this.dataKey();
     if (!made) return undefined;
-    const key = file === ARTIFACTS.resourcesEncrypted ? made.dataKey : artifactKey(made.dataKey, file);
+    const key = file === ARTIFACTS.resourcesEncrypted || file === ARTIFACTS.etcdEncrypted ? made.dataKey : artifactKey(made.dataKey, file);
     return encryptStream(key, made.header);
   }
 
@@ -128,7 +139,8 @@ export class BackupWriter {
 
   /** Writes manifest.json — the moment the backup starts to exist. */
   async commit(input: ManifestInput): Promise<BackupManifest> {
-    const missing = (['resources', 'index', 'log'] as const).filter((a) => !this[a]);
+    const etcd = input.type === 'etcd';
+    const missing = (etcd ? (['etcd', 'log'] as const) : (['resources', 'index', 'log'] as const)).filter((a) => !this[a]);
     if (missing.length > 0) {
       throw new StorageError('storage.incomplete', `backup ${this.name}: cannot write the manifest before ${missing.join(', ')} (write every artifact first)`, {
         location: this.location,
@@ -140,7 +152,7 @@ export class BackupWriter {
     const manifest: BackupManifest = {
       formatVersion: FORMAT_VERSION,
       ...input,
-      artifacts: { resources: this.resources!, index: this.index!, log: this.log! },
+      artifacts: etcd ? { etcd: this.etcd!, log: this.log! } : { resources: this.resources!, index: this.index!, log: this.log! },
       ...(this.encryption ? { encryption: { ...this.encryption } } : {}),
     };
     const made = await this.dataKey();

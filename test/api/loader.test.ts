@@ -13,8 +13,8 @@ describe('loadRepository', () => {
     expect(repo.errors).toEqual([]);
     expect(repo.frozen).toEqual([]);
     expect(repo.locations.map((l) => l.metadata.name)).toEqual(['local', 'offsite', 'vault']);
-    expect(repo.clusters.map((c) => c.metadata.name)).toEqual(['prod']);
-    expect(repo.policies.map((p) => p.metadata.name).sort()).toEqual(['before-upgrade', 'daily-encrypted', 'etcd-like', 'kcm']);
+    expect(repo.clusters.map((c) => c.metadata.name)).toEqual(['prod-control-plane', 'prod']);
+    expect(repo.policies.map((p) => p.metadata.name).sort()).toEqual(['before-upgrade', 'daily-encrypted', 'etcd-like', 'kcm', 'prod-etcd']);
     // No RestoreRequest: a copy of the example must never restore into a cluster by itself.
     expect(repo.restores).toEqual([]);
     expect(repo.modifiers.map((m) => m.metadata.name)).toEqual(['patch-release']);

@@ -10,6 +10,7 @@ import { connectCluster } from '../../src/cluster/connect.ts';
 import { runDemo, type DemoResult } from '../../src/demo/timeline.ts';
 import { openLocation } from '../../src/storage/index.ts';
 
+const HAVE_ETCD = spawnSync('sh', ['-c', 'command -v etcd'], { stdio: 'ignore' }).status === 0;
 const root = mkdtempSync(join(tmpdir(), 'cairn-demo-test-'));
 let demo: DemoResult;
 const lines: string[] = [];
@@ -77,7 +78,7 @@ describe('npm start: the embedded demo', () => {
     expect(restore.outcome).toBe('Completed');
     expect(restore.restore?.preRestoreBackup).toMatch(/^rollback-release-pre-/);
     // Run once: the following tick does nothing.
-    expect(demo.ticks.at(-1)!.result.results).toEqual([]);
+    expect(demo.ticks.find((t) => t.label === 'one more tick: the restore is not run again')!.result.results).toEqual([]);
   });
 
   it('deletes an expired backup only after its grace period', () => {
@@ -94,11 +95,25 @@ describe('npm start: the embedded demo', () => {
     const r = spawnSync(process.execPath, ['bin/cairn.js', 'start', '--dir', join(root, 'cli-demo'), '--start', '2026-11-21T06:00:00Z'], { encoding: 'utf8', timeout: 170_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/Done: 9 ticks, 8 status commits/);
+    // The etcd step adds a tick and a commit when an etcd binary is installed.
+    expect(r.stdout).toMatch(HAVE_ETCD ? /Done: 10 ticks, 9 status commits/ : /Done: 9 ticks, 8 status commits/);
     expect(r.stdout).toContain('cairn backup get --location local');
     // An absolute --dir stays absolute in the hints, and the vault's passphrase is given.
     expect(r.stdout).toContain(`--data-dir ${join(root, 'cli-demo', 'data')}`);
     expect(r.stdout).toContain("CAIRN_PASSPHRASE='cairn-demo-passphrase");
     expect(lines.join('\n')).toContain('7/7');
   }, 180_000);
+
+  it.runIf(HAVE_ETCD)('takes an etcd snapshot of a local etcd through the engine when etcd is installed', async () => {
+    const t = demo.ticks.find((x) => x.label === 'etcd snapshot after the merge')!;
+    expect(t.result.results.map((r) => [r.action.type, r.outcome])).toEqual([['backup', 'Completed']]);
+    const manifest = t.result.results[0].manifest!;
+    expect(manifest).toMatchObject({ type: 'etcd', policy: 'prod-etcd', location: 'vault', etcd: { member: { name: 'cp-1' } } });
+    expect(manifest.encryption).toBeDefined();
+    expect(lines.join('\n')).toContain('etcd: a pull request adds an etcd policy (type: etcd)');
+  });
+
+  it.runIf(!HAVE_ETCD)('says in one line that it skips the etcd step without an etcd binary', () => {
+    expect(lines.filter((l) => l.startsWith('etcd: skipped'))).toHaveLength(1);
+  });
 });

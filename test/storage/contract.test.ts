@@ -22,6 +22,7 @@ import {
 } from '../../src/storage/index.ts';
 import { CHUNK_SIZE, isSealed, manifestMac, unwrapDataKey } from '../../src/storage/crypto.ts';
 import { readAll } from '../../src/storage/json-io.ts';
+import { payloadArtifact } from '../../src/storage/manifest.ts';
 import { makeArchive, manifestInput, providers, randomStream, sampleItems, type ProviderCase } from './fixtures.ts';
 
 /** Writes one complete backup from sample items; returns its archive and manifest. */
@@ -46,8 +47,8 @@ async function rewrite(store: BackupStore, key: string, edit: (b: Buffer) => Buf
  * only a holder of the key could), so only the decryption can notice tampering.
  */
 async function recordArchive(store: BackupStore, manifest: BackupManifest, bytes: Buffer, passphrase: string): Promise<void> {
-  manifest.artifacts.resources.sha256 = createHash('sha256').update(bytes).digest('hex');
-  manifest.artifacts.resources.size = bytes.length;
+  payloadArtifact(manifest).sha256 = createHash('sha256').update(bytes).digest('hex');
+  payloadArtifact(manifest).size = bytes.length;
   const dataKey = await unwrapDataKey({ passphrase }, manifest.encryption!, manifest.name);
   manifest.encryption!.mac = manifestMac(dataKey, manifest);
   await store.objects.put(layout.manifest(manifest.name), Buffer.from(JSON.stringify(manifest)));
@@ -63,13 +64,13 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
     for (const encrypted of [false, true]) {
       const { store } = await open({ encrypted });
       const { archive, index, manifest } = await writeBackup(store, 'kcm-20261121060000');
-      expect(manifest.artifacts.resources.file).toBe(encrypted ? 'resources.tar.gz.enc' : 'resources.tar.gz');
+      expect(payloadArtifact(manifest).file).toBe(encrypted ? 'resources.tar.gz.enc' : 'resources.tar.gz');
       expect(manifest.encryption !== undefined).toBe(encrypted);
 
       const inv = await store.listInventory();
       expect(inv.backups.map((b) => [b.name, b.incomplete, b.manifest?.phase])).toEqual([['kcm-20261121060000', false, 'Completed']]);
       const suffix = encrypted ? '.enc' : '';
-      expect(inv.backups[0].files).toEqual([manifest.artifacts.resources.file, `index.json.gz${suffix}`, `log.jsonl.gz${suffix}`, 'manifest.json'].sort());
+      expect(inv.backups[0].files).toEqual([payloadArtifact(manifest).file, `index.json.gz${suffix}`, `log.jsonl.gz${suffix}`, 'manifest.json'].sort());
 
       const fetched = await store.fetchResources('kcm-20261121060000');
       expect((await readFile(fetched.path)).equals(archive)).toBe(true);
@@ -158,7 +159,7 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
     for (const encrypted of [false, true]) {
       const { store } = await open({ encrypted });
       const { manifest } = await writeBackup(store, 'kcm-flip');
-      const file = manifest.artifacts.resources.file;
+      const file = payloadArtifact(manifest).file;
       await rewrite(store, layout.resources('kcm-flip', encrypted), (b) => {
         b[Math.floor(b.length / 2)] ^= 0x01;
         return b;
@@ -166,7 +167,7 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
       const v = await store.verify('kcm-flip');
       expect(v.ok).toBe(false);
       expect(v.problems).toContainEqual(
-        expect.objectContaining({ artifact: file, expected: manifest.artifacts.resources.sha256, message: expect.stringContaining('sha256') }),
+        expect.objectContaining({ artifact: file, expected: payloadArtifact(manifest).sha256, message: expect.stringContaining('sha256') }),
       );
       const err = await store.fetchResources('kcm-flip').catch((e: unknown) => e);
       expect(err).toBeInstanceOf(IntegrityError);

@@ -125,6 +125,8 @@ export class Engine {
     const observed = await this.observe(loaded);
     const plan = this.plan(loaded.repo, pulled.sourceRevision, observed.inventories, loaded.previous.docs);
     let results = await this.execute(plan, loaded.repo, pulled.sourceRevision, opts.signal);
+    // What the actions wrote, applied to the cached inventory: the next tick plans on it unlisted.
+    this.cache.apply(results);
     const { revision, sourceRevision } = pulled;
     const { unobserved } = observed;
     if (opts.term?.aborted) {
@@ -218,7 +220,7 @@ export class Engine {
 
   /** execute: run the plan's actions with bounded concurrency. */
   private execute(plan: Plan, repo: PolicyRepository, revision: string, signal?: AbortSignal): Promise<ActionResult[]> {
-    return executePlan(plan, { config: this.config, repo, revision, connections: this.connections, cache: this.cache, ...(signal ? { signal } : {}) });
+    return executePlan(plan, { config: this.config, repo, revision, connections: this.connections, ...(signal ? { signal } : {}) });
   }
 
   /**

@@ -1,6 +1,8 @@
 // Runs a plan's actions: creates first, then the protective and destructive ones (ACTION_ORDER),
 // with a global concurrency limit. One action's failure never stops the others: each becomes an
-// ActionResult, and the inventory cache is updated with every write that succeeded.
+// ActionResult, which carries what the action wrote (a manifest, an expiry mark, a safety
+// backup): the tick applies those writes to the inventory cache afterwards (engine.ts), so
+// executing returns its effects instead of reaching into the engine's memory.
 import { conditionReason, errorCode } from '../errors.ts';
 import { rfc3339Seconds } from '../schedule/naming.ts';
 import pLimit from 'p-limit';
@@ -16,7 +18,6 @@ import { isEtcdBackup } from '../storage/manifest.ts';
 import type { BackupStore } from '../storage/index.ts';
 import type { EngineConfig } from './config.ts';
 import { Connections } from './connections.ts';
-import type { InventoryCache } from './inventory-cache.ts';
 import type { ActionResult } from './results.ts';
 import { actionObject } from './results.ts';
 
@@ -25,7 +26,6 @@ export interface ExecuteContext {
   repo: PolicyRepository;
   revision: string;
   connections: Connections;
-  cache: InventoryCache;
   signal?: AbortSignal;
   onResult?: (r: ActionResult) => void;
 }
@@ -85,7 +85,7 @@ async function store(ctx: ExecuteContext, location: string) {
 }
 
 async function runAction(action: PlanAction, ctx: ExecuteContext): Promise<ActionResult> {
-  const { cache, config } = ctx;
+  const { config } = ctx;
   const log = config.logger;
   switch (action.type) {
     case 'backup': {
@@ -110,7 +110,6 @@ async function runAction(action: PlanAction, ctx: ExecuteContext): Promise<Actio
         logger: log,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
-      cache.addBackup(action.location, manifest);
       log.info({ backup: manifest.name, phase: manifest.phase, items: manifest.totalItems }, 'backup finished');
       const message = manifest.errors[0] ?? manifest.warnings[0];
       return { action, outcome: manifest.phase, at: at(ctx), manifest, ...(message ? { message } : {}) };
@@ -123,7 +122,6 @@ async function runAction(action: PlanAction, ctx: ExecuteContext): Promise<Actio
       if (isEtcdBackup(manifest)) {
         // An etcd restore runs on the members' machines: verify, and commit the commands.
         const result = await planEtcdRestore(request, target, manifest, config.now);
-        cache.addRestore(action.location, action.restore);
         log.info({ restore: action.restore, backup: action.backupName, phase: result.phase }, 'etcd restore verified; commands in its status');
         return { action, outcome: result.phase === 'Completed' ? 'Completed' : 'Failed', at: at(ctx), restore: result, ...(result.errors[0] ? { message: result.errors[0] } : {}) };
       }
@@ -141,34 +139,34 @@ async function runAction(action: PlanAction, ctx: ExecuteContext): Promise<Actio
         now: config.now,
         logger: log,
       });
-      cache.addRestore(action.location, action.restore);
-      if (result.preRestoreBackup) {
-        const safety = await target.readManifest(result.preRestoreBackup).catch(() => undefined);
-        if (safety) cache.addBackup(action.location, safety);
-      }
+      // The safety backup is listed by the next full listing anyway; reading it now only saves that.
+      const safety = result.preRestoreBackup ? await target.readManifest(result.preRestoreBackup).catch(() => undefined) : undefined;
       log.info({ restore: action.restore, phase: result.phase }, 'restore finished');
-      return { action, outcome: result.phase === 'New' || result.phase === 'InProgress' ? 'Failed' : result.phase, at: at(ctx), restore: result, ...(result.errors[0] ? { message: result.errors[0] } : {}) };
+      return {
+        action,
+        outcome: result.phase === 'New' || result.phase === 'InProgress' ? 'Failed' : result.phase,
+        at: at(ctx),
+        restore: result,
+        ...(safety ? { safety } : {}),
+        ...(result.errors[0] ? { message: result.errors[0] } : {}),
+      };
     }
     case 'expire': {
       const mark = { deleteAfter: action.deleteAfter, reason: action.reason, revision: ctx.revision, markedAt: at(ctx) };
       await (await store(ctx, action.location)).markExpiry(action.backup, mark);
-      cache.setExpiry(action.location, action.backup, mark);
-      return { action, outcome: 'Expiring', at: at(ctx) };
+      return { action, outcome: 'Expiring', at: at(ctx), expiry: mark };
     }
     case 'unexpire': {
       await (await store(ctx, action.location)).clearExpiry(action.backup);
-      cache.setExpiry(action.location, action.backup, undefined);
       return { action, outcome: 'Unexpired', at: at(ctx) };
     }
     case 'delete': {
       await (await store(ctx, action.location)).deleteBackup(action.backup);
-      cache.removeBackup(action.location, action.backup);
       log.info({ backup: action.backup }, 'backup deleted');
       return { action, outcome: 'Deleted', at: at(ctx) };
     }
     case 'cleanupIncomplete': {
       await (await store(ctx, action.location)).deleteIncomplete(action.backup);
-      cache.removeBackup(action.location, action.backup);
       return { action, outcome: 'Cleaned', at: at(ctx) };
     }
   }
@@ -176,7 +174,7 @@ async function runAction(action: PlanAction, ctx: ExecuteContext): Promise<Actio
 
 /** A backup of a policy of type etcd: a snapshot of the Cluster's etcd (backup/etcd.ts). */
 async function etcdBackup(action: Extract<PlanAction, { type: 'backup' }>, policy: BackupPolicy, target: BackupStore, ctx: ExecuteContext): Promise<ActionResult> {
-  const { cache, config } = ctx;
+  const { config } = ctx;
   const cluster = ctx.repo.clusters.find((c) => c.metadata.name === policy.spec.cluster);
   if (!cluster) throw new Error(`Cluster "${policy.spec.cluster}" is not defined in the policy repository`);
   config.logger.info({ backup: action.backupName, policy: action.policy }, 'etcd backup started');
@@ -196,7 +194,6 @@ async function etcdBackup(action: Extract<PlanAction, { type: 'backup' }>, polic
     },
     config.env,
   );
-  cache.addBackup(action.location, manifest);
   const message = manifest.errors[0] ?? manifest.warnings[0];
   return { action, outcome: manifest.phase, at: at(ctx), manifest, ...(message ? { message } : {}) };
 }

@@ -4,6 +4,7 @@
 import type { BackupStore } from '../storage/index.ts';
 import type { BackupManifest, ExpiryMark, Inventory } from '../storage/types.ts';
 import { artifactList } from '../storage/manifest.ts';
+import type { ActionResult } from './results.ts';
 
 interface Entry {
   inventory: Inventory;
@@ -47,6 +48,32 @@ export class InventoryCache {
   }
 
   // ------------------------------------------------------------ own writes
+
+  /** Applies what a tick's actions wrote (their results carry it), so the next plan sees it unlisted. */
+  apply(results: readonly ActionResult[]): void {
+    for (const r of results) {
+      const a = r.action;
+      switch (a.type) {
+        case 'backup':
+          if (r.manifest) this.addBackup(a.location, r.manifest);
+          break;
+        case 'restore':
+          if (r.restore) this.addRestore(a.location, a.restore);
+          if (r.safety) this.addBackup(a.location, r.safety);
+          break;
+        case 'expire':
+          if (r.outcome === 'Expiring' && r.expiry) this.setExpiry(a.location, a.backup, r.expiry);
+          break;
+        case 'unexpire':
+          if (r.outcome === 'Unexpired') this.setExpiry(a.location, a.backup, undefined);
+          break;
+        case 'delete':
+        case 'cleanupIncomplete':
+          if (r.outcome === 'Deleted' || r.outcome === 'Cleaned') this.removeBackup(a.location, a.backup);
+          break;
+      }
+    }
+  }
 
   addBackup(location: string, manifest: BackupManifest): void {
     const inv = this.peek(location);

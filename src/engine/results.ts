@@ -1,7 +1,7 @@
 // What executing one plan action came to. The report (status files and the commit) is built
 // from these, so every action — success or failure — leaves a line in Git.
 import type { PlanAction } from '../plan/types.ts';
-import type { BackupManifest } from '../storage/types.ts';
+import type { BackupManifest, ExpiryMark } from '../storage/types.ts';
 import type { RestoreResult } from '../restore/types.ts';
 
 export type ActionOutcome =
@@ -26,6 +26,10 @@ export interface ActionResult {
   reason?: string;
   manifest?: BackupManifest;
   restore?: RestoreResult;
+  /** The expiry mark an expire action wrote. */
+  expiry?: ExpiryMark;
+  /** The pre-restore safety backup a restore took. */
+  safety?: BackupManifest;
 }
 
 /** The object an action is about, as written in commit trailers: "backup kcm-20261121060000". */

@@ -89,7 +89,7 @@ describe.each(providers.map((p) => [p.provider, p] as const))('etcd backup to %s
 
     expect(await store.verify('etcd-a')).toEqual({ name: 'etcd-a', ok: true, problems: [], itemsChecked: 0, etcdSnapshot: { sha256: manifest.etcd!.etcdSha256, size: manifest.etcd!.snapshotSize } });
     const inv = await store.listInventory();
-    expect(inv.backups.map((b) => [b.name, b.files])).toEqual([['etcd-a', [file, 'log.jsonl.gz', 'manifest.json']]]);
+    expect(inv.backups.map((b) => [b.name, b.files])).toEqual([['etcd-a', [file, `log.jsonl.gz${encrypted ? '.enc' : ''}`, 'manifest.json']]]);
 
     // A flipped byte in storage: cairn's sha256 names it (and, unencrypted, so does gunzip/etcd's hash).
     const flipped = Buffer.from(stored);

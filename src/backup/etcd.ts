@@ -24,7 +24,7 @@ import { EtcdHashCheck, EtcdHashError } from '../etcd/snapshot-hash.ts';
 import { EtcdError } from '../etcd/errors.ts';
 import { ParallelGzip } from './parallel-gzip.ts';
 import { BackupLog } from './log.ts';
-import { BackupError, type BackupTarget, type BackupUpload } from './types.ts';
+import { BackupError, manifestOrigin, type BackupTarget, type BackupUpload } from './types.ts';
 
 /** gzip level of etcd snapshots: bbolt pages are mostly free space and small values; level 1 keeps up with the stream. */
 export const ETCD_GZIP_LEVEL = 1;
@@ -125,15 +125,8 @@ async function backupLocked(opts: RunEtcdBackupOptions, logger: Logger): Promise
       type: 'etcd',
       name,
       phase,
-      policy: opts.policy,
-      location: opts.location,
-      ...(opts.gitRevision ? { gitRevision: opts.gitRevision } : {}),
-      ...(opts.scheduledTime ? { scheduledTime: opts.scheduledTime } : {}),
-      ...(opts.trigger ? { trigger: opts.trigger } : {}),
-      startTimestamp: start.toISOString(),
-      completionTimestamp: new Date().toISOString(),
+      ...manifestOrigin(opts, start, ENGINE_VERSION),
       cluster: { name: opts.clusterName, ...(picked ? { server: picked.endpoint } : {}), serverVersion: picked?.status ? `etcd ${picked.status.version}` : 'unknown' },
-      engineVersion: ENGINE_VERSION,
       resources: [],
       itemCounts: {},
       totalItems: 0,

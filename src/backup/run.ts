@@ -27,7 +27,7 @@ import { ArchiveWriter } from './archive.ts';
 import { keepObject, planLists, PVCS, PVS, unmatchedIncludes, type Found, type ListTask } from './collect.ts';
 import { ListKeys } from './list-keys.ts';
 import { BackupLog } from './log.ts';
-import { BackupError, type BackupProgress, type BackupTarget, type BackupUpload } from './types.ts';
+import { BackupError, manifestOrigin, type BackupProgress, type BackupTarget, type BackupUpload } from './types.ts';
 
 export interface RunBackupOptions {
   client: ClusterClient;
@@ -183,16 +183,8 @@ async function backupLocked(opts: RunBackupOptions, logger: Logger, cluster: Pro
       upload.commit({
         name,
         phase,
-        policy: opts.policy,
-        location: opts.location,
-        ...(opts.gitRevision ? { gitRevision: opts.gitRevision } : {}),
-        ...(opts.scheduledTime ? { scheduledTime: opts.scheduledTime } : {}),
-        ...(opts.trigger ? { trigger: opts.trigger } : {}),
-        ...(opts.preRestoreFor ? { preRestoreFor: opts.preRestoreFor } : {}),
-        startTimestamp: start.toISOString(),
-        completionTimestamp: new Date().toISOString(),
+        ...manifestOrigin(opts, start, ENGINE_VERSION),
         cluster: { name: opts.clusterName, server: client.server, serverVersion },
-        engineVersion: ENGINE_VERSION,
         resources,
         itemCounts: Object.fromEntries(resources.map((r) => [r, out.itemCounts[r]])),
         totalItems,

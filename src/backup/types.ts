@@ -44,3 +44,31 @@ export class BackupError extends Error {
     super(message, options);
   }
 }
+
+/** What every backup records of how it was asked for, whatever it holds (resources or etcd). */
+export interface BackupOrigin {
+  policy: string;
+  location: string;
+  gitRevision?: string;
+  scheduledTime?: string;
+  trigger?: string;
+  preRestoreFor?: string;
+}
+
+/**
+ * The manifest fields every backup shares, in one place: who asked (policy, location, Git
+ * revision, slot or trigger), when it ran, and which engine wrote it.
+ */
+export function manifestOrigin(opts: BackupOrigin, start: Date, engineVersion: string): Pick<ManifestInput, 'policy' | 'location' | 'gitRevision' | 'scheduledTime' | 'trigger' | 'preRestoreFor' | 'startTimestamp' | 'completionTimestamp' | 'engineVersion'> {
+  return {
+    policy: opts.policy,
+    location: opts.location,
+    ...(opts.gitRevision ? { gitRevision: opts.gitRevision } : {}),
+    ...(opts.scheduledTime ? { scheduledTime: opts.scheduledTime } : {}),
+    ...(opts.trigger ? { trigger: opts.trigger } : {}),
+    ...(opts.preRestoreFor ? { preRestoreFor: opts.preRestoreFor } : {}),
+    startTimestamp: start.toISOString(),
+    completionTimestamp: new Date().toISOString(),
+    engineVersion,
+  };
+}

@@ -6,6 +6,7 @@ import type { EngineConfig } from '../engine/config.ts';
 import type { TickResult } from '../engine/engine.ts';
 import type { PlanFormat } from '../plan/types.ts';
 import { bodyLine } from '../engine/report.ts';
+import { stopOnSignals } from '../engine/stop-signals.ts';
 import { addLeaderElectionOptions, leaderElection, type LeaderElectionFlags } from '../ha/options.ts';
 import {
   CliError,
@@ -251,23 +252,14 @@ export function registerEngine(program: Command): void {
       if (!auth.readToken && !isLoopback(host)) log.warn({ listen: o.listen }, `the page, /api/v1, /status and /metrics are open to anyone who can reach ${host}: set ${READ_TOKEN_ENV} to require a token`);
     }
     const server = o.listen ? await startServer({ listen: o.listen, state, auth, onWebhook: () => loop.trigger(), logger: log }) : undefined;
-    let signals = 0;
-    const onSignal = (sig: string) => {
-      signals++;
-      if (signals > 1) {
-        log.warn({ signal: sig }, 'second signal: exiting now; in-flight uploads stay incomplete and are cleaned later');
-        process.exit(130);
-      }
-      log.info({ signal: sig }, 'stopping: abandoning in-flight backups safely, then reporting');
-      stop.abort();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    const unhook = stopOnSignals(log, stop, {
+      stopping: 'stopping: abandoning in-flight backups safely, then reporting',
+      forced: 'second signal: exiting now; in-flight uploads stay incomplete and are cleaned later',
+    });
     log.info({ repo: config.repoUrl, interval: o.interval, listen: o.listen }, 'cairn run started');
     await loop.run();
     server?.close();
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    unhook();
     log.info('cairn run stopped');
     process.exitCode = EXIT.OK;
   });

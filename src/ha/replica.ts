@@ -7,6 +7,7 @@ import { connectCluster } from '../cluster/connect.ts';
 import type { EngineConfig } from '../engine/config.ts';
 import { ServerState, startServer, type AuthConfig } from '../server/http.ts';
 import type { LeaderElection } from './options.ts';
+import { stopOnSignals } from '../engine/stop-signals.ts';
 import { Supervisor } from './supervisor.ts';
 
 export interface ReplicaOptions {
@@ -76,23 +77,15 @@ export async function startReplica(opts: ReplicaOptions): Promise<number> {
     process.stderr.write(`cairn run: cannot listen on ${opts.listen}: ${(err as Error).message}\n`);
     return 2;
   }
-  let signals = 0;
-  const onSignal = (sig: string) => {
-    if (++signals > 1) {
-      log.warn({ signal: sig }, 'second signal: exiting now; held Leases expire on their own');
-      process.exit(130);
-    }
-    log.info({ signal: sig }, 'stopping: abandoning in-flight backups safely, then releasing the Leases');
-    stop.abort();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  const unhook = stopOnSignals(log, stop, {
+    stopping: 'stopping: abandoning in-flight backups safely, then releasing the Leases',
+    forced: 'second signal: exiting now; held Leases expire on their own',
+  });
   log.info({ repo: config.repoUrl, identity: election.identity, namespace: election.namespace, lease: election.leaseName, shards: election.shards?.count ?? null }, 'cairn run started with leader election');
   await supervisor.run();
   server?.close();
   client.close();
-  process.off('SIGTERM', onSignal);
-  process.off('SIGINT', onSignal);
+  unhook();
   log.info('cairn run stopped');
   return 0;
 }

@@ -28,8 +28,6 @@ const CLI_ADAPTER_DEBT = new Set<string>([
   'cli/backup-inspect.ts → storage/index.ts',
   'cli/location.ts → storage/index.ts',
   'cli/engine.ts → server/http.ts',
-  'cli/restore-create.ts → cluster/connect.ts',
-  'cli/restore-create.ts → storage/index.ts',
   'cli/sim.ts → sim/index.ts',
 ]);
 

@@ -2,21 +2,18 @@
 // Prints a summary table or the whole result with per-item outcomes (-o json|yaml).
 // Exit 0 when the restore Completed, 1 otherwise, 2 on a usage or environment error.
 import { existsSync } from 'node:fs';
-import { chooseRepoLocation } from '../api/location-choice.ts';
 import { slotStamp } from '../schedule/naming.ts';
 import { parseDuration } from '../schedule/duration.ts';
 import { resolve } from 'node:path';
 import { loadModifiersFile } from '../api/modifiers-file.ts';
 import { formatErrors } from '../api/format.ts';
-import type { BackupLocation, Cluster, PolicyRepository, ResourceModifiersSpec, RestoreRequestSpec } from '../api/types.ts';
-import { embeddedLocation } from '../backup/resolve.ts';
-import { clusterConnectOptions, connectCluster, type ClusterClient } from '../cluster/connect.ts';
+import type { Cluster, PolicyRepository, ResourceModifiersSpec, RestoreRequestSpec } from '../api/types.ts';
 import { createLogger } from '../log.ts';
-import { openLocation } from '../storage/index.ts';
 import { renderRestoreText } from '../restore/report.ts';
-import { runRestore, type RestoreProgress } from '../restore/run.ts';
+import type { RestoreProgress } from '../restore/run.ts';
+import { runManualRestore } from '../restore/manual.ts';
 import { CliError, assertDataDirOutsideWorkTree, printData } from './common.ts';
-import { loadPolicyRepository } from './location.ts';
+import { loadPolicyRepository, pickLocation } from './location.ts';
 import { stringifyExact } from '../exact-json.ts';
 import type { RestoreCliOptions } from './restore.ts';
 
@@ -76,13 +73,6 @@ export function restoreSpecFromOptions(opts: RestoreCliOptions): RestoreRequestS
   return JSON.parse(JSON.stringify(spec)) as RestoreRequestSpec; // drops the undefined members
 }
 
-function pickLocation(repo: PolicyRepository, name: string | undefined, dataDir: string): BackupLocation {
-  if (repo.locations.length === 0 && (name === undefined || name === 'default')) return embeddedLocation(dataDir);
-  const choice = chooseRepoLocation(repo, name);
-  if (choice.ok) return choice.location;
-  throw new UsageError(name ? `--location ${name}: ${choice.message} in locations/` : `${choice.message}: choose one with --location, or mark one BackupLocation with spec.default: true`);
-}
-
 function pickCluster(repo: PolicyRepository, name: string | undefined): Cluster | undefined {
   if (!name) return undefined;
   const found = repo.clusters.find((c) => c.metadata.name === name);
@@ -109,40 +99,33 @@ function defaultName(backup: string, at: Date): string {
 export async function restoreCommand(opts: RestoreCliOptions): Promise<number> {
   const tty = process.stderr.isTTY === true;
   const logger = createLogger({ level: tty ? 'warn' : undefined });
-  let client: ClusterClient | undefined;
-  try {
-    const spec = restoreSpecFromOptions(opts);
-    // The pre-restore safety backup is written to the location: never into a Git work tree.
-    if (opts.preRestoreBackup !== false) assertDataDirOutsideWorkTree(opts.dataDir);
-    const repo = opts.repo === '.' && !existsSync(resolve('locations')) ? emptyRepository() : (await loadPolicyRepository(opts)).repo;
-    const loc = pickLocation(repo, opts.location, resolve(opts.dataDir));
-    const cluster = pickCluster(repo, opts.cluster);
-    const modifiers = await pickModifiers(repo, opts.modifiers, opts.repo);
-    if (modifiers.name) spec.resourceModifier = modifiers.name;
-    const store = await openLocation(loc, { logger, baseDir: resolve(opts.dataDir) });
-    const connect = cluster ? clusterConnectOptions(cluster, process.env, process.cwd()) : { ...(opts.kubeconfig ? { kubeconfigPath: opts.kubeconfig } : {}) };
-    if (opts.context) connect.context = opts.context;
-    client = await connectCluster(connect);
-    const name = opts.name ?? defaultName(opts.backup ?? opts.policy ?? 'backup', new Date());
-    const progress = tty ? (p: RestoreProgress) => process.stderr.write(`\r${name}: ${p.phase} ${p.itemsDone}/${p.itemsTotal} items\x1b[K`) : undefined;
-    const result = await runRestore({
-      request: { metadata: { name }, spec },
-      store,
-      client,
-      modifiers: modifiers.spec,
-      clusterName: cluster?.metadata.name ?? client.name,
-      logger,
-      onProgress: progress,
-    });
-    if (tty) process.stderr.write('\r\x1b[K');
-    // JSON keeps int64 numbers exact (stringifyExact, issue 13); YAML through printData.
-    if (opts.output === 'json') process.stdout.write(`${stringifyExact(result, 2)}\n`);
-    else if (opts.output === 'yaml') await printData(result, opts.output);
-    else process.stdout.write(renderRestoreText(result));
-    return result.phase === 'Completed' ? 0 : 1;
-  } finally {
-    client?.close();
-  }
+  const spec = restoreSpecFromOptions(opts);
+  // The pre-restore safety backup is written to the location: never into a Git work tree.
+  if (opts.preRestoreBackup !== false) assertDataDirOutsideWorkTree(opts.dataDir);
+  const repo = opts.repo === '.' && !existsSync(resolve('locations')) ? emptyRepository() : (await loadPolicyRepository(opts)).repo;
+  const location = pickLocation(repo, opts.location, opts.repo, resolve(opts.dataDir));
+  const cluster = pickCluster(repo, opts.cluster);
+  const modifiers = await pickModifiers(repo, opts.modifiers, opts.repo);
+  if (modifiers.name) spec.resourceModifier = modifiers.name;
+  const name = opts.name ?? defaultName(opts.backup ?? opts.policy ?? 'backup', new Date());
+  const result = await runManualRestore({
+    name,
+    spec,
+    location,
+    ...(cluster ? { cluster } : {}),
+    ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+    ...(opts.context ? { context: opts.context } : {}),
+    ...(modifiers.spec ? { modifiers: modifiers.spec } : {}),
+    dataDir: resolve(opts.dataDir),
+    logger,
+    ...(tty ? { onProgress: (p: RestoreProgress) => process.stderr.write(`\r${name}: ${p.phase} ${p.itemsDone}/${p.itemsTotal} items\x1b[K`) } : {}),
+  });
+  if (tty) process.stderr.write('\r\x1b[K');
+  // JSON keeps int64 numbers exact (stringifyExact, issue 13); YAML through printData.
+  if (opts.output === 'json') process.stdout.write(`${stringifyExact(result, 2)}\n`);
+  else if (opts.output === 'yaml') await printData(result, opts.output);
+  else process.stdout.write(renderRestoreText(result));
+  return result.phase === 'Completed' ? 0 : 1;
 }
 
 function emptyRepository(): PolicyRepository {

@@ -23,8 +23,6 @@ const IO_BUILTINS = /^node:(fs|fs\/promises|net|http|https|child_process|dgram|d
 const CLI_ADAPTER_DEBT = new Set<string>([
   // backup.ts, backups.ts and restore.ts were split into light registration modules and their
   // lazily loaded implementations (issue 17): the same debt, under the implementations' names.
-  'cli/backup-create.ts → cluster/connect.ts',
-  'cli/backup-create.ts → storage/index.ts',
   'cli/backup-inspect.ts → storage/index.ts',
   'cli/location.ts → storage/index.ts',
   'cli/engine.ts → server/http.ts',

@@ -3,13 +3,10 @@
 // JSON/YAML (-o). Exit 0 when the backup Completed, 1 otherwise, 2 on a usage or environment error.
 import { resolve } from 'node:path';
 import { resolvePolicy } from '../backup/resolve.ts';
-import { runBackup } from '../backup/run.ts';
-import { runEtcdBackupOf } from '../backup/etcd.ts';
+import { runManualBackup } from '../backup/manual.ts';
 import type { BackupProgress } from '../backup/types.ts';
-import { clusterConnectOptions, connectCluster, type ClusterClient } from '../cluster/connect.ts';
 import { createLogger } from '../log.ts';
 import { scheduledBackupName } from '../schedule/naming.ts';
-import { openLocation } from '../storage/index.ts';
 import { CliError, assertDataDirOutsideWorkTree, printData, type Output } from './common.ts';
 import { loadPolicyRepository } from './location.ts';
 import { payloadSize } from '../backup/describe.ts';
@@ -28,55 +25,57 @@ export async function createBackup(opts: CreateOptions): Promise<number> {
   const tty = process.stderr.isTTY === true;
   const logger = createLogger({ level: tty ? 'warn' : undefined });
   const started = Date.now();
-  let client: ClusterClient | undefined;
   let bar: ProgressBar | undefined;
   // Backups may hold Secrets in plain text: never write them into a Git work tree (issue 21).
   assertDataDirOutsideWorkTree(opts.dataDir);
   try {
     const { repo } = await loadPolicyRepository(opts);
     const { policy, location, cluster } = resolvePolicy(repo, opts.policy, resolve(opts.dataDir));
-    const store = await openLocation(location, { logger, baseDir: resolve(opts.dataDir) });
-    if (policy.spec.type === 'etcd') return await createEtcdBackup(opts, policy, store, cluster, logger, started);
-    const connect = cluster ? clusterConnectOptions(cluster, process.env, process.cwd()) : { ...(opts.kubeconfig ? { kubeconfigPath: opts.kubeconfig } : {}) };
-    if (opts.context) connect.context = opts.context;
-    client = await connectCluster(connect);
+    if (policy.spec.type === 'etcd' && !cluster) throw new CliError(`policy ${policy.metadata.name} is of type etcd but names no Cluster with spec.etcd`);
     const name = opts.name ?? scheduledBackupName(policy.metadata.name, new Date());
-    bar = tty ? new ProgressBar(name) : undefined;
-    const manifest = await runBackup({
-      client,
-      store,
+    bar = tty && policy.spec.type !== 'etcd' ? new ProgressBar(name) : undefined;
+    const manifest = await runManualBackup({
       name,
-      policy: policy.metadata.name,
-      location: location.metadata.name,
-      clusterName: cluster?.metadata.name ?? client.name,
-      selection: policy.spec,
+      policy,
+      location,
+      ...(cluster ? { cluster } : {}),
+      ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+      ...(opts.context ? { context: opts.context } : {}),
+      dataDir: resolve(opts.dataDir),
       logger,
-      onProgress: bar ? (p) => bar?.update(p) : undefined,
+      ...(bar ? { onProgress: (p: BackupProgress) => bar?.update(p) } : {}),
     });
     bar?.done();
-    const summary = {
-      name: manifest.name,
-      phase: manifest.phase,
-      location: manifest.location,
-      items: manifest.totalItems,
-      bytes: payloadSize(manifest),
-      durationSeconds: Math.round((Date.now() - started) / 100) / 10,
-      warnings: manifest.warnings,
-      errors: manifest.errors,
-    };
-    if (opts.output === 'json' || opts.output === 'yaml') {
-      await printData(summary, opts.output);
-    } else {
-      process.stdout.write(`backup ${summary.name}: ${summary.phase}, ${summary.items} items, ${formatBytes(summary.bytes)} in ${summary.durationSeconds}s\n`);
-      for (const w of [...summary.warnings, ...summary.errors]) process.stdout.write(`  ${w}\n`);
-    }
+    await printSummary(manifest, opts.output, started);
     return manifest.phase === 'Completed' ? 0 : 1;
   } catch (err) {
     bar?.done();
     throw err;
-  } finally {
-    client?.close();
   }
+}
+
+/** The table line (with the etcd snapshot's member and revision), or the summary as JSON/YAML. */
+async function printSummary(manifest: Awaited<ReturnType<typeof runManualBackup>>, output: Output, started: number): Promise<void> {
+  const summary = {
+    name: manifest.name,
+    phase: manifest.phase,
+    location: manifest.location,
+    ...(manifest.etcd ? {} : { items: manifest.totalItems }),
+    bytes: payloadSize(manifest),
+    durationSeconds: Math.round((Date.now() - started) / 100) / 10,
+    ...(manifest.etcd ? { etcd: manifest.etcd } : {}),
+    warnings: manifest.warnings,
+    errors: manifest.errors,
+  };
+  if (output === 'json' || output === 'yaml') {
+    await printData(summary, output);
+    return;
+  }
+  const what = manifest.etcd
+    ? `etcd snapshot of ${manifest.etcd.member.name || manifest.etcd.member.endpoint} at revision ${manifest.etcd.revision}, `
+    : `${manifest.totalItems} items, `;
+  process.stdout.write(`backup ${summary.name}: ${summary.phase}, ${what}${formatBytes(summary.bytes)} in ${summary.durationSeconds}s\n`);
+  for (const w of [...summary.warnings, ...summary.errors]) process.stdout.write(`  ${w}\n`);
 }
 
 function formatBytes(n: number): string {
@@ -103,35 +102,4 @@ class ProgressBar {
   done(): void {
     process.stderr.write('\r\x1b[K');
   }
-}
-
-/** `backup create` of a policy of type etcd: a snapshot of its Cluster's etcd (backup/etcd.ts). */
-async function createEtcdBackup(
-  opts: CreateOptions,
-  policy: { metadata: { name: string } },
-  store: Awaited<ReturnType<typeof openLocation>>,
-  cluster: Parameters<typeof runEtcdBackupOf>[0] | undefined,
-  logger: ReturnType<typeof createLogger>,
-  started: number,
-): Promise<number> {
-  if (!cluster) throw new CliError(`policy ${policy.metadata.name} is of type etcd but names no Cluster with spec.etcd`);
-  const name = opts.name ?? scheduledBackupName(policy.metadata.name, new Date());
-  const manifest = await runEtcdBackupOf(cluster, { store, name, policy: policy.metadata.name, location: store.name, logger });
-  const summary = {
-    name: manifest.name,
-    phase: manifest.phase,
-    location: manifest.location,
-    bytes: payloadSize(manifest),
-    durationSeconds: Math.round((Date.now() - started) / 100) / 10,
-    ...(manifest.etcd ? { etcd: manifest.etcd } : {}),
-    warnings: manifest.warnings,
-    errors: manifest.errors,
-  };
-  if (opts.output === 'json' || opts.output === 'yaml') await printData(summary, opts.output);
-  else {
-    const what = manifest.etcd ? `etcd snapshot of ${manifest.etcd.member.name || manifest.etcd.member.endpoint} at revision ${manifest.etcd.revision}, ` : '';
-    process.stdout.write(`backup ${summary.name}: ${summary.phase}, ${what}${formatBytes(summary.bytes)} in ${summary.durationSeconds}s\n`);
-    for (const w of [...summary.warnings, ...summary.errors]) process.stdout.write(`  ${w}\n`);
-  }
-  return manifest.phase === 'Completed' ? 0 : 1;
 }

@@ -83,6 +83,8 @@ export class Transport {
     readonly server: string,
     private readonly retry: RetryOptions = DEFAULT_RETRY,
     private readonly maxSockets = DEFAULT_MAX_SOCKETS,
+    /** The most one response may hold; past it the request fails naming the cap (issue 16.5). */
+    private readonly maxResponseBytes = MAX_RESPONSE_BYTES,
   ) {
     this.base = new URL(server);
   }
@@ -190,10 +192,10 @@ export class Transport {
         let size = 0;
         res.on('data', (c: Buffer) => {
           size += c.length;
-          if (size > MAX_RESPONSE_BYTES) {
+          if (size > this.maxResponseBytes) {
             res.destroy();
             r.destroy();
-            reject(new ClusterError('cluster.http', `cannot ${describeTarget(req.target)}: ${this.server} answered with more than ${MAX_RESPONSE_BYTES} bytes, the most cairn reads for one response; lower the list page size or check the server`));
+            reject(new ClusterError('cluster.http', `cannot ${describeTarget(req.target)}: ${this.server} answered with more than ${this.maxResponseBytes} bytes, the most cairn reads for one response; lower the list page size or check the server`));
             return;
           }
           chunks.push(c);

@@ -82,6 +82,22 @@ const BY_REASON: Record<string, ClusterErrorCode> = {
   ServiceUnavailable: 'cluster.unavailable',
 };
 
+/** What to do about an API error, by code: every message says what failed, where, and this. */
+const ADVICE: Partial<Record<ClusterErrorCode, string>> = {
+  'cluster.unauthorized': "refresh the kubeconfig user's credentials (token, client certificate, exec plugin)",
+  'cluster.notFound': 'check the name and namespace, and that the cluster serves this resource',
+  'cluster.conflict': 'the object changed meanwhile; the next tick works from its new version',
+  'cluster.invalid': 'the server refused the object as written; see the fields named above',
+  'cluster.expired': 'a list took longer than the server keeps its continue token; lower the list page size or the cluster load, and try again',
+  'cluster.unavailable': 'the API server is overloaded or down after every retry; check its health and try again',
+  'cluster.http': 'check that the kubeconfig points at a Kubernetes API server',
+};
+
+function withAdvice(code: ClusterErrorCode, message: string): string {
+  const advice = ADVICE[code];
+  return advice ? `${message}; ${advice}` : message;
+}
+
 function causesOf(body: KubeStatus | undefined): StatusCause[] {
   const causes = body?.details?.causes;
   return Array.isArray(causes) ? causes : [];
@@ -98,9 +114,9 @@ export function errorFromStatus(status: number, body: KubeStatus | undefined, ta
   const detail = body?.message ? `: ${body.message}` : '';
   let message: string;
   if (code === 'cluster.namespaceTerminating') message = `cannot ${what}: namespace "${target.namespace ?? '?'}" is being terminated (403 Forbidden, cause NamespaceTerminating)`;
-  else if (status === 401) message = `cannot ${what}: unauthorized (401), the cluster rejected the credentials${detail}`;
+  else if (status === 401) message = withAdvice('cluster.unauthorized', `cannot ${what}: unauthorized (401), the cluster rejected the credentials${detail}`);
   else if (code === 'cluster.forbidden') message = `cannot ${what}: forbidden (403), grant the "${target.verb}" verb on "${target.resource}"${detail}`;
-  else message = `cannot ${what}: ${body?.reason ?? 'HTTP'} (${status})${detail}`;
+  else message = withAdvice(code, `cannot ${what}: ${body?.reason ?? 'HTTP'} (${status})${detail}`);
   return new ClusterError(code, message, {
     status,
     reason: body?.reason,

@@ -45,15 +45,8 @@ export class BackupError extends Error {
   }
 }
 
-/** What every backup records of how it was asked for, whatever it holds (resources or etcd). */
-export interface BackupOrigin {
-  policy: string;
-  location: string;
-  gitRevision?: string;
-  scheduledTime?: string;
-  trigger?: string;
-  preRestoreFor?: string;
-}
+/** What every backup records of how it was asked for, whatever it holds (resources or etcd): the manifest's own fields. */
+export type BackupOrigin = Pick<ManifestInput, 'policy' | 'location' | 'gitRevision' | 'scheduledTime' | 'trigger' | 'preRestoreFor'>;
 
 /**
  * The manifest fields every backup shares, in one place: who asked (policy, location, Git

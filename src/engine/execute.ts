@@ -53,6 +53,15 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext): Promise<Acti
   return results;
 }
 
+/**
+ * Opening the location and connecting the cluster take time: a stop (or a lost Lease) that came
+ * meanwhile means this backup is not started at all (it is reported Skipped, left for the next
+ * holder), rather than started and abandoned.
+ */
+function notStopped(backup: string, ctx: ExecuteContext): void {
+  if (ctx.signal?.aborted) throw new BackupError('backup.aborted', `backup ${backup} was not started: the engine is stopping`, backup);
+}
+
 /** RFC3339 in UTC at second precision, the form the plan and status use. */
 function at(ctx: ExecuteContext): string {
   return rfc3339Seconds(ctx.config.now());
@@ -94,6 +103,7 @@ async function runAction(action: PlanAction, ctx: ExecuteContext): Promise<Actio
       const target = await store(ctx, action.location);
       if (policy.spec.type === 'etcd') return await etcdBackup(action, policy, target, ctx);
       const cluster = await ctx.connections.cluster(ctx.repo, policy.spec.cluster);
+      notStopped(action.backupName, ctx);
       log.info({ backup: action.backupName, policy: action.policy }, 'backup started');
       const manifest = await runBackup({
         client: cluster.client,
@@ -177,6 +187,7 @@ async function etcdBackup(action: Extract<PlanAction, { type: 'backup' }>, polic
   const { config } = ctx;
   const cluster = ctx.repo.clusters.find((c) => c.metadata.name === policy.spec.cluster);
   if (!cluster) throw new Error(`Cluster "${policy.spec.cluster}" is not defined in the policy repository`);
+  notStopped(action.backupName, ctx);
   config.logger.info({ backup: action.backupName, policy: action.policy }, 'etcd backup started');
   const manifest = await runEtcdBackupOf(
     cluster,

@@ -17,7 +17,7 @@ describe('a namespace being deleted', () => {
     h = await startHarness({ objects: [{ ...ns('team-a'), metadata: { name: 'team-a', finalizers: ['example.com/hold'] } }], sim: { namespaceTerminationMs: 100 } });
     await h.client.delete(NS, undefined, 'team-a');
     const live = await h.get(NS, undefined, 'team-a');
-    expect(live?.metadata.deletionTimestamp).toBeTruthy();
+    expect(live?.metadata.deletionTimestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     expect((live as { status?: { phase?: string } }).status?.phase).toBe('Terminating');
 
     const res = await fetch(`${h.sim.url}/api/v1/namespaces/team-a/configmaps`, {
@@ -45,7 +45,7 @@ describe('a namespace being deleted', () => {
 
     // The namespace controller is done, but a finalizer holds it; removing the last one lets it go.
     await new Promise((r) => setTimeout(r, 300));
-    expect((await h.get(NS, undefined, 'team-a'))?.metadata.deletionTimestamp).toBeTruthy();
+    expect((await h.get(NS, undefined, 'team-a'))?.metadata.deletionTimestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     await h.client.patch(NS, undefined, 'team-a', { metadata: { finalizers: null } }, 'merge');
     expect(await h.get(NS, undefined, 'team-a')).toBeUndefined();
   });
@@ -54,7 +54,7 @@ describe('a namespace being deleted', () => {
     h = await startHarness({ objects: [ns('team-a'), cm('team-a', 'settings', { mode: 'blue' })], sim: { namespaceTerminationMs: 1500 } });
     await h.backup('b1', { includedNamespaces: ['team-a'] });
     await h.client.delete(NS, undefined, 'team-a');
-    expect((await h.get(NS, undefined, 'team-a'))?.metadata.deletionTimestamp).toBeTruthy();
+    expect((await h.get(NS, undefined, 'team-a'))?.metadata.deletionTimestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
 
     const result = await h.restore('r1', { backupName: 'b1' });
     expect(result.phase, JSON.stringify(result.errors)).toBe('Completed');

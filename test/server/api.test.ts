@@ -66,6 +66,8 @@ let remote: Remote;
 let engine: Engine;
 let server: Server;
 let base: string;
+/** The engine's clock. */
+let now = new Date('2026-11-21T06:00:00Z');
 let validate: ReturnType<typeof openApiValidator>;
 const ticked: string[] = [];
 
@@ -88,7 +90,6 @@ beforeAll(async () => {
   const gone = join(root, 'gone-kubeconfig.yaml');
   writeFileSync(gone, `apiVersion: v1\nkind: Config\nclusters: [{name: gone, cluster: {server: "http://127.0.0.1:9"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: gone, context: {cluster: gone, user: u}}]\ncurrent-context: gone\n`);
   remote = makeRemote(root, { 'locations/local.yaml': LOCAL_LOCATION, 'policies/teams.yaml': TEAMS, 'clusters/gone.yaml': GONE_CLUSTER, 'policies/broken.yaml': BROKEN }, { name: 'api' });
-  let now = new Date('2026-11-21T06:00:00Z');
   engine = new Engine(engineConfig({ repoUrl: remote.bare, dataDir: join(root, 'api-data'), kubeconfig, now: () => now, env: { ...process.env, GONE_KUBECONFIG: gone } }));
   const state = new ServerState(engine);
   const tick = async () => {
@@ -189,10 +190,14 @@ describe('GET /api/v1', () => {
   });
 
   it('/plan: what the next tick would do, with reasons', async () => {
+    // At 06:40 the teams policy's next "@every 20m" slot is due: the plan has an action to explain.
+    now = new Date('2026-11-21T06:40:00Z');
     const plan = await get('/plan');
+    now = new Date('2026-11-21T06:25:00Z');
     expect(plan.revision).toMatch(/^[0-9a-f]{40}$/);
     expect(plan.summary.total).toBe(plan.actions.length);
-    for (const a of plan.actions) expect(a.reason).toBeTruthy();
+    expect(plan.actions).toContainEqual(expect.objectContaining({ type: 'backup', policy: 'teams', backupName: 'teams-20261121064000' }));
+    for (const a of plan.actions) expect(a.reason).toMatch(/\S/);
   });
 
   it('/events: recent ticks with commit, actions and errors; the last status commits with their Cairn-Action trailers', async () => {

@@ -10,7 +10,9 @@ export interface ServedResource extends ResourceDef {
   storageVersion?: string;
   /**
    * Set for a resource served through a second group from another group's storage (cohabiting
-   * resources: Ingress in extensions/v1beta1 and networking.k8s.io/v1 up to 1.21): the group
+   * resources: Ingress in extensions/v1beta1 and networking.k8s.io/v1 up to 1.21, one etcd key
+   * prefix for both; pkg/kubeapiserver/default_storage_factory_builder.go's cohabitating
+   * resources, the list kube-storage-version-migrator and Velero both special-case): the group
    * version objects are stored in. groupResource is then the storage's, so both share a table.
    */
   storedAs?: { group: string; version: string };

@@ -10,9 +10,9 @@
 //    SIGKILLed; the figures are the time until another replica holds the Lease and until its
 //    first tick has finished. Then the same with SIGTERM (the Lease is released).
 // Run alone with `node bin/run-ts.js bench/ha.bench.ts [shards...]`, or via `npm run bench ha`.
+import { freePort } from '../src/free-port.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../src/sim/index.ts';
@@ -32,13 +32,6 @@ const root = mkdtempSync(join(tmpdir(), 'cairn-ha-bench-'));
 const sims: Simulator[] = [];
 const children: ChildProcess[] = [];
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 async function until(cond: () => boolean | Promise<boolean>, what: string, ms: number, every = 100): Promise<void> {
   const end = Date.now() + ms;

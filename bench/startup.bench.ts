@@ -12,9 +12,9 @@
 // CPU time (user + system) are the child's own, from GNU time (`/usr/bin/time -f '%M %U %S'`).
 // Prints median and max.
 // Run: `npm run bench -- startup` (builds dist/ first, so it measures the current sources).
+import { freePort } from '../src/free-port.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -68,16 +68,6 @@ function repeat(n: number, f: (i: number) => Sample): Sample[] {
   return xs;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
 
 function vm(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

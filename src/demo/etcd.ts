@@ -2,10 +2,10 @@
 // loopback port stands in for the control plane's, and the example's etcd Cluster and policy
 // are committed pointing at it. Without etcd the step is skipped (the rest of the demo never
 // needs it). The example files are left out of the seed and added by this step.
+import { freePort } from '../free-port.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { Etcd3 } from 'etcd3';
@@ -31,13 +31,6 @@ function onPath(bin: string): string | undefined {
   return undefined;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 /** Starts a single-member etcd under `dir`; undefined when there is no etcd binary. */
 export async function startDemoEtcd(dir: string): Promise<DemoEtcd | undefined> {

@@ -1,10 +1,10 @@
 // The reconciler's commands as a user runs them: `node bin/cairn.js` as a real process against a
 // bare Git repository, filesystem storage and the API simulator (through a kubeconfig file).
 // `cairn plan|reconcile --once|audit|run`, exit codes (DESIGN §8) and the SIGTERM stop of `run`.
+import { freePort } from '../../src/free-port.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { startSimulator, type Simulator } from '../../src/sim/index.ts';
@@ -56,13 +56,6 @@ function cairn(args: string[], cwd: string): Promise<Run> {
   return start(args, cwd).exited;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, child: Child, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

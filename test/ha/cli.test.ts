@@ -1,8 +1,8 @@
 // `cairn run --leader-elect` as three real processes against one policy repository, one
 // filesystem location and the simulator holding the Lease: the leader is SIGKILLed and another
 // takes over; a SIGTERMed leader releases the Lease so the last one takes over at once.
+import { freePort } from '../../src/free-port.ts';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.ts';
@@ -32,13 +32,6 @@ afterAll(async () => {
   cleanup?.();
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 interface Proc {
   name: string;

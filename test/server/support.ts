@@ -1,7 +1,9 @@
 // Helpers for the HTTP tests: raw requests over a socket (what fetch refuses to send), a free
 // port, and `cairn run` as a child process.
+import { freePort } from '../../src/free-port.ts';
+export { freePort };
 import { spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -35,13 +37,6 @@ export function statusCode(answer: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 export interface Child {
   stdout: () => string;

@@ -1,28 +1,16 @@
 // Throwaway etcd clusters from Debian's etcd (3.4) on free loopback ports (DESIGN §6): one or
 // three members, optionally with client TLS and client-certificate auth (certificates made with
 // openssl here), stopped by PID. Used by the etcd tests and the benchmark; no vitest import.
+import { freePort } from '../../src/free-port.ts';
+export { freePort };
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** A free loopback port (for processes a test starts itself). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface EtcdTls {
   caFile: string;

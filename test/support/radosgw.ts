@@ -1,9 +1,9 @@
 // Starts a throwaway Ceph S3 server: one monitor, one memstore OSD and radosgw on free
 // 127.0.0.1 ports in a temporary directory (configuration facts: DESIGN §6). Used by the
 // vitest global setup and by benchmarks, so it imports nothing from vitest.
+import { freePort } from '../../src/free-port.ts';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -25,18 +25,6 @@ export class RadosgwStartError extends Error {
   override name = 'RadosgwStartError';
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function cephConfig(dir: string, ports: { v2: number; v1: number; rgw: number }): string {
   return [

@@ -64,7 +64,7 @@ export async function bundle({ entryPoints, outdir, outbase }) {
         'const __dirname = __cairnDirname(__filename);',
       ].join(' '),
     },
-    plugins: [sources],
+    plugins: [sources, narrowKubeConfig],
     legalComments: 'none',
     minifyWhitespace: true,
     minifySyntax: true,
@@ -88,6 +88,31 @@ export async function bundle({ entryPoints, outdir, outbase }) {
   rmSync(stale, { recursive: true, force: true });
   return result.metafile;
 }
+
+/**
+ * cairn uses one class of @kubernetes/client-node, KubeConfig (src/cluster/connect.ts imports
+ * dist/config.js, not the package's index). config.js imports two names from the generated
+ * client's index, `createConfiguration` and `ServerConfiguration` (for makeApiClient), and that
+ * index re-exports every generated model and API class (430 KB of the bundle, evaluated on
+ * import). Here config.js gets the two modules that define those names instead; makeApiClient
+ * works as before. Measured on `cairn run` (BENCHMARKS.md, start-up): the client-node chunk
+ * 1.14 MB -> see there.
+ */
+const KUBE_GEN_INDEX = /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/;
+const narrowKubeConfig = {
+  name: 'cairn-narrow-kubeconfig',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/gen\/index\.js$/ }, (args) => {
+      if (!KUBE_GEN_INDEX.test(args.importer)) return undefined;
+      return { path: join(dirname(args.importer), 'gen', 'index.js'), namespace: 'cairn-kube-gen' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'cairn-kube-gen' }, (args) => ({
+      contents: "export { createConfiguration } from './configuration.js';\nexport { ServerConfiguration } from './servers.js';\n",
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
 
 const BUNDLER_REQUIRE = /^const require = createRequire\(import\.meta\.url\);$/m;
 

@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readFileCappedSync } from '../read-capped.ts';
-import { KubeConfig } from '@kubernetes/client-node';
+// The KubeConfig class's own module, not the package index (which evaluates every API class and
+// model): scripts/bundle.mjs, narrowKubeConfig.
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import type { Cluster } from '../api/types.ts';
 import { KubeClusterClient, type ClusterClient } from './client.ts';
 import { ClusterError } from './errors.ts';

@@ -7,7 +7,7 @@
 // exponential backoff and jitter, honouring Retry-After.
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { stringifyExact } from '../exact-json.ts';
 import { ClusterError, describeTarget, errorFromStatus, type KubeStatus, type RequestTarget } from './errors.ts';
 

@@ -2,7 +2,18 @@
 // "@every <duration>". cron-parser handles cron; it silently accepts 4 or 6 fields, so the field
 // count is checked here, and it has no @every, which is parsed here.
 import { CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
 import { parseDuration, DurationError } from './duration.ts';
+
+// cron-parser computes in luxon, and luxon asks ICU (Intl.DateTimeFormat) for the host's locale
+// and time zone the first time it builds a date unless its defaults are set. cairn's schedules
+// are UTC and never formatted for a locale, so the defaults are set here, on the luxon instance
+// cron-parser itself requires (its CommonJS build; an `import` would get the ES build, another
+// instance). Asking ICU costs every `cairn run` ~6 MiB of resident ICU data (issue 17).
+const require = createRequire(import.meta.url);
+const { Settings } = require('luxon') as { Settings: { defaultLocale: string; defaultZone: string } };
+Settings.defaultLocale = 'en-US';
+Settings.defaultZone = 'utc';
 
 export const MACROS: Record<string, string> = {
   '@yearly': '0 0 1 1 *',

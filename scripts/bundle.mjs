@@ -91,26 +91,34 @@ export async function bundle({ entryPoints, outdir, outbase }) {
 
 /**
  * cairn uses one class of @kubernetes/client-node, KubeConfig (src/cluster/connect.ts imports
- * dist/config.js, not the package's index). config.js imports two names from the generated
- * client's index, `createConfiguration` and `ServerConfiguration` (for makeApiClient), and that
- * index re-exports every generated model and API class (430 KB of the bundle, evaluated on
- * import). Here config.js gets the two modules that define those names instead; makeApiClient
- * works as before. Measured on `cairn run` (BENCHMARKS.md, start-up): the client-node chunk
- * 1.14 MB -> see there.
+ * dist/config.js, not the package's index, which evaluates every generated API and model class).
+ * config.js itself imports, for methods cairn never calls:
+ * - `createConfiguration` and `ServerConfiguration` from the generated client's index (for
+ *   makeApiClient): that index re-exports every generated model and API class (430 KB of the
+ *   bundle, all evaluated on import). Here they are functions that throw, saying why.
+ * - `Headers` from node-fetch (for applyToFetchOptions), which brings whatwg-url and tr46's
+ *   Unicode tables: here Node's own global Headers, the same interface.
+ * Measured on `cairn run` idle after its first tick (BENCHMARKS.md, start-up): the client-node
+ * chunk 1.14 MB -> 0.44 MB.
  */
-const KUBE_GEN_INDEX = /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/;
+const KUBE_CONFIG = /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/;
 const narrowKubeConfig = {
   name: 'cairn-narrow-kubeconfig',
   setup(b) {
-    b.onResolve({ filter: /^\.\/gen\/index\.js$/ }, (args) => {
-      if (!KUBE_GEN_INDEX.test(args.importer)) return undefined;
-      return { path: join(dirname(args.importer), 'gen', 'index.js'), namespace: 'cairn-kube-gen' };
+    b.onResolve({ filter: /^(\.\/gen\/index\.js|node-fetch)$/ }, (args) => {
+      if (!KUBE_CONFIG.test(args.importer)) return undefined;
+      return { path: args.path, namespace: 'cairn-kube-config' };
     });
-    b.onLoad({ filter: /.*/, namespace: 'cairn-kube-gen' }, (args) => ({
-      contents: "export { createConfiguration } from './configuration.js';\nexport { ServerConfiguration } from './servers.js';\n",
-      resolveDir: dirname(args.path),
-      loader: 'js',
-    }));
+    b.onLoad({ filter: /.*/, namespace: 'cairn-kube-config' }, (args) =>
+      args.path === 'node-fetch'
+        ? { contents: 'export const Headers = globalThis.Headers;\n', loader: 'js' }
+        : {
+            contents:
+              "const absent = () => { throw new Error(\"@kubernetes/client-node's generated API client (makeApiClient) is not part of cairn's bundle\"); };\n" +
+              'export const createConfiguration = absent;\nexport class ServerConfiguration { constructor() { absent(); } }\n',
+            loader: 'js',
+          },
+    );
   },
 };
 

@@ -3,6 +3,7 @@
 // abandon its in-flight backups (a backup without its manifest is an incomplete upload, cleaned
 // later, never restorable), skips what it has not started, reports, and the loop ends.
 import type { Engine, TickResult } from './engine.ts';
+import { idleCollector, type IdleCollector } from './idle-memory.ts';
 
 export interface LoopOptions {
   intervalMs: number;
@@ -13,6 +14,8 @@ export interface LoopOptions {
   term?: AbortSignal;
   onTick?: (r: TickResult) => void;
   onError?: (err: unknown) => void;
+  /** Collects garbage once the process has no tick running for a while (idle-memory.ts); default the process's own. */
+  idle?: IdleCollector;
 }
 
 export class RunLoop {
@@ -32,12 +35,16 @@ export class RunLoop {
 
   async run(): Promise<void> {
     const { signal } = this.opts;
+    const idle = this.opts.idle ?? idleCollector();
     while (!signal.aborted) {
       this.triggered = false;
+      idle.tickStarted();
       try {
         this.opts.onTick?.(await this.engine.tick({ signal, ...(this.opts.term ? { term: this.opts.term } : {}) }));
       } catch (err) {
         this.opts.onError?.(err);
+      } finally {
+        idle.tickEnded();
       }
       if (signal.aborted || this.triggered) continue;
       await this.sleep(this.opts.intervalMs * (1 + Math.random() * (this.opts.jitter ?? 0.1)));

@@ -2,6 +2,11 @@
 // 1,000 policies and 20 backups each in a filesystem location, on a real bare Git repository.
 // Reports the first tick, median/p95 of the steady ticks, peak RSS, and a full inventory re-list.
 // Run alone with `node bin/run-ts.js bench/tick.bench.ts`, or with the others via `npm run bench`.
+// TICK_IDLE=1: what `cairn run`'s idle collection (src/engine/idle-memory.ts) costs the next tick.
+// Each steady tick then follows an idle pause as long as the collection's delay; before every
+// other tick the engine's collector runs in that pause (young-generation gc as the tick before
+// ended, full gc after the delay, V8 shrinking its young generation), before the others it does
+// not. Medians of both groups are printed.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +14,7 @@ import pLimit from 'p-limit';
 import type { BackupLocation } from '../src/api/types.ts';
 import { engineConfig } from '../src/engine/config.ts';
 import { Engine } from '../src/engine/engine.ts';
+import { IDLE_COLLECT_MS, IdleCollector } from '../src/engine/idle-memory.ts';
 import { FORMAT_VERSION, layout, openLocation, type BackupManifest } from '../src/storage/index.ts';
 import { makeRemote } from '../test/git/helpers.ts';
 
@@ -116,11 +122,22 @@ try {
   // Wall time, and this process's CPU time (the machine is shared; git's child processes excluded).
   const steady: number[] = [];
   const steadyCpu: number[] = [];
+  const IDLE = process.env.TICK_IDLE === '1';
+  const afterCollection: number[] = [];
+  const withoutCollection: number[] = [];
   for (let i = 0; i < STEADY_TICKS; i++) {
+    if (IDLE) {
+      const idle = i % 2 === 1 ? new IdleCollector() : undefined;
+      idle?.tickStarted();
+      idle?.tickEnded(); // as RunLoop does when the previous tick ends
+      await new Promise((r) => setTimeout(r, IDLE_COLLECT_MS + 500));
+      if (idle && idle.collections !== 1) throw new Error('the idle collection did not run');
+    }
     t = performance.now();
     const cpu = process.cpuUsage();
     const r = await engine.tick();
     steady.push(performance.now() - t);
+    if (IDLE) (i % 2 === 1 ? afterCollection : withoutCollection).push(performance.now() - t);
     const used = process.cpuUsage(cpu);
     steadyCpu.push((used.user + used.system) / 1000);
     if (r.results.length || r.commit || r.plan.actions.length) throw new Error(`steady tick ${i + 1} was not steady: ${r.plan.actions.length} action(s), commit ${r.commit ?? 'none'}`);
@@ -138,6 +155,10 @@ try {
   console.log(`first tick (full list, ${POLICIES} status files committed): ${seconds(firstMs)}`);
   console.log(`steady tick x${STEADY_TICKS}: median ${millis(percentile(sorted, 50))}, p95 ${millis(percentile(sorted, 95))}, min ${millis(sorted[0])}, max ${millis(sorted.at(-1)!)}  (target <= 200 ms)`);
   console.log(`steady tick CPU (this process): median ${millis(percentile(sortedCpu, 50))}, p95 ${millis(percentile(sortedCpu, 95))}`);
+  if (IDLE) {
+    const med = (xs: number[]) => millis(percentile([...xs].sort((a, b) => a - b), 50));
+    console.log(`steady tick after an idle pause: with the idle collection before it median ${med(afterCollection)} (${afterCollection.map(Math.round).join(' ')}), without ${med(withoutCollection)} (${withoutCollection.map(Math.round).join(' ')}) ms`);
+  }
   // The first steady tick builds the status once more to find it unchanged; later ones skip it.
   console.log(`steady ticks in order (wall ms): ${steady.map((ms) => ms.toFixed(0)).join(' ')}`);
   console.log(`full inventory re-list (BackupStore.listInventory, ${inv.backups.length} backups): ${seconds(relistMs)}  (target <= 5 s)`);

@@ -101,8 +101,18 @@ export interface Found {
   claims?: ReadonlySet<string>;
 }
 
-/** Whether a listed object goes into the backup. */
-export function keepObject(res: ApiResource, obj: KubeObject, sel: ResourceSelection, found: Found): boolean {
+/**
+ * Whether a listed object goes into the backup. `nsIncluded` answers namespaceIncluded(ns, sel):
+ * a backup passes one that remembers its answer per namespace, since matching the namespace
+ * patterns again for each of 10,000 objects in a few namespaces cost ~8 ms a backup.
+ */
+export function keepObject(
+  res: ApiResource,
+  obj: KubeObject,
+  sel: ResourceSelection,
+  found: Found,
+  nsIncluded: (ns: string) => boolean = (ns) => namespaceIncluded(ns, sel),
+): boolean {
   // Velero's itemInclusionChecks: the exclude label first, and never an object being deleted.
   if (excludedByLabel(obj) || obj.metadata.deletionTimestamp) return false;
   if (res.groupResource === PVS && found.claims && volumesOfClaims(sel)) {
@@ -111,10 +121,20 @@ export function keepObject(res: ApiResource, obj: KubeObject, sel: ResourceSelec
   }
   if (res.namespaced) {
     const ns = obj.metadata.namespace;
-    return ns !== undefined && namespaceIncluded(ns, sel) && objectSelected(obj, sel);
+    return ns !== undefined && nsIncluded(ns) && objectSelected(obj, sel);
   }
   if (res.groupResource === NAMESPACES) return backupKeepsNamespace(obj, sel, found.namespaces);
   return includeClusterScoped(res, sel, { object: obj, includedCustomResources: found.resources });
+}
+
+/** namespaceIncluded(ns, sel), remembered per namespace (one backup's selection never changes). */
+export function namespaceMemo(sel: ResourceSelection): (ns: string) => boolean {
+  const known = new Map<string, boolean>();
+  return (ns) => {
+    let yes = known.get(ns);
+    if (yes === undefined) known.set(ns, (yes = namespaceIncluded(ns, sel)));
+    return yes;
+  };
 }
 
 /** Include patterns that match no served resource: almost always a typo or a missing group. */

@@ -24,7 +24,7 @@ import type { BackupManifest, BackupPhase } from '../storage/types.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { silentLogger } from '../log.ts';
 import { ArchiveWriter } from './archive.ts';
-import { keepObject, planLists, PVCS, PVS, unmatchedIncludes, type Found, type ListTask } from './collect.ts';
+import { keepObject, namespaceMemo, planLists, PVCS, PVS, unmatchedIncludes, type Found, type ListTask } from './collect.ts';
 import { ListKeys } from './list-keys.ts';
 import { BackupLog } from './log.ts';
 import { BackupError, manifestOrigin, type BackupProgress, type BackupTarget, type BackupUpload } from './types.ts';
@@ -210,6 +210,7 @@ async function collect(opts: RunBackupOptions, selection: ResourceSelection, tas
   const found: Found = { resources: withItems, namespaces: new Set<string>(), claims };
   // Label selectors need every object's labels; otherwise only the exclude-from-backup labels matter.
   const labels = selection.labelSelector || selection.orLabelSelectors?.length ? true : { containing: EXCLUDE_FROM_BACKUP_TEXT };
+  const nsIncluded = namespaceMemo(selection);
 
   const runTask = async (task: ListTask) => {
     const gr = task.res.groupResource;
@@ -226,7 +227,7 @@ async function collect(opts: RunBackupOptions, selection: ResourceSelection, tas
       const listing = opts.client.listItems(task.res, { namespace: task.namespace, labelSelector: task.labelSelector, limit: opts.pageSize, signal: opts.signal, full, labels });
       for await (const page of listing) {
         for (const { object, head, body } of page) {
-          if (!keepObject(task.res, object, selection, found)) continue;
+          if (!keepObject(task.res, object, selection, found, nsIncluded)) continue;
           if (!keys.add(object.metadata.namespace || undefined, object.metadata.name)) {
             repeated++;
             continue;

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
 import { buffer } from 'node:stream/consumers';
-import { IndexRows } from '../../src/backup/index-rows.ts';
+import { IndexRows, rowJson } from '../../src/backup/index-rows.ts';
 import type { IndexEntry } from '../../src/storage/types.ts';
 
 const base: IndexEntry = { groupResource: 'configmaps', namespace: 'ns', name: 'cm', path: 'resources/configmaps/namespaces/ns/cm.json', sha256: 'ab'.repeat(32), size: 12, apiVersion: 'v1', kind: 'ConfigMap' };
@@ -24,5 +24,20 @@ describe('IndexRows', () => {
     const gz = buffer(rows.stream);
     rows.finish();
     expect(gunzipSync(await gz).toString('utf8')).toBe('[]');
+  });
+});
+
+describe('rowJson', () => {
+  it('writes the bytes JSON.stringify writes, for plain names and for names that need escaping', () => {
+    const odd = ['cm', 'a"b', 'back\\slash', 'tab\there', 'nl\n', 'ctl\u0001', 'ünïcode-名前', 'lone\ud800surrogate', 'pair\ud83d\ude00', '', 'sys:auth/x'];
+    for (const name of odd) {
+      for (const e of [
+        { ...base, name, path: `resources/configmaps/namespaces/ns/${name}.json` },
+        { groupResource: 'clusterroles.rbac.authorization.k8s.io', name, path: `resources/x/cluster/${name}.json`, sha256: 'cd'.repeat(32), size: 0 },
+        { groupResource: 'widgets.example.com', namespace: name, name, path: 'p', sha256: 'ef'.repeat(32), size: 2 ** 40, kind: 'Widget' },
+      ] as IndexEntry[]) {
+        expect(rowJson(e)).toBe(JSON.stringify(e));
+      }
+    }
   });
 });

@@ -100,6 +100,19 @@ function requireRepo(o: EngineOpts): string {
   return o.repo;
 }
 
+/**
+ * reconcile and run: the engine will take backups and push status commits, so the repository is
+ * required, the data directory must lie outside any work tree, and a local remote must accept
+ * the pushes; then their EngineConfig.
+ */
+async function actingConfig(o: EngineOpts): Promise<EngineConfig> {
+  const repo = requireRepo(o);
+  assertDataDirOutsideWorkTree(o.dataDir);
+  const { checkRemoteAcceptsPush } = await import('./policy-source.ts');
+  checkRemoteAcceptsPush(repo, o.branch);
+  return toConfig(o, repo);
+}
+
 /** One line per tick for humans and scripts: what changed and where it was committed. */
 export function tickSummary(r: TickResult): string {
   const lines = [`tick at ${r.sourceRevision.slice(0, 12)}: ${r.results.length} action(s) in ${r.durationMs} ms${r.commit ? `, status commit ${r.commit.slice(0, 12)}` : ', no status change'}`];
@@ -168,11 +181,7 @@ export function registerEngine(program: Command): void {
     sourceOptions(program.command('reconcile').description('run one reconcile tick: sync, load, observe, plan, execute, report').option('--once', 'run a single tick and exit (required)', false)),
   ).action(async (o: EngineOpts & { once: boolean }) => {
     if (!o.once) throw new CliError('pass --once for a single tick, or use `cairn run` for the loop');
-    const repo = requireRepo(o);
-    assertDataDirOutsideWorkTree(o.dataDir);
-    const { checkRemoteAcceptsPush } = await import('./policy-source.ts');
-    checkRemoteAcceptsPush(repo, o.branch);
-    const config = await toConfig(o, repo);
+    const config = await actingConfig(o);
     const { Engine } = await import('../engine/engine.ts');
     const r = await new Engine(config).tick();
     process.stdout.write(`${tickSummary(r)}\n`);
@@ -191,11 +200,7 @@ export function registerEngine(program: Command): void {
     ),
   );
   addLeaderElectionOptions(program.commands.find((c) => c.name() === 'run')!).action(async (o: EngineOpts & LeaderElectionFlags & { interval: string; listen?: string; webhookInsecure: boolean }) => {
-    const repo = requireRepo(o);
-    assertDataDirOutsideWorkTree(o.dataDir);
-    const { checkRemoteAcceptsPush } = await import('./policy-source.ts');
-    checkRemoteAcceptsPush(repo, o.branch);
-    const config = await toConfig(o, repo);
+    const config = await actingConfig(o);
     const { parseDuration } = await import('../schedule/duration.ts');
     let intervalMs: number;
     try {

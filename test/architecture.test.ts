@@ -3,6 +3,7 @@
 // adapters only through the application functions the engine also uses; the simulator (a test
 // server) is started only by its own command and the demo. A small scan of import lines is
 // enough here: every import in src/ is a static or dynamic import of a string literal.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,4 +89,15 @@ describe('dependency direction', () => {
     expect([...users].filter((f) => f !== 'cli/sim.ts' && roomOf(f) !== 'demo')).toEqual([]);
     expect(users.has('cli/sim.ts'), 'the scan sees cli/sim.ts import the simulator').toBe(true);
   });
+});
+
+describe('dead code', () => {
+  // knip (knip.json) follows every import from the CLI's entry point, dynamic ones included, and
+  // reports a file of src/ nothing reaches or an export nothing imports. --production leaves the
+  // tests out: an export only tests use is dead unless it says `@internal` (a test's handle).
+  it('no file or export in src/ that the program never uses', () => {
+    const r = spawnSync(process.execPath, [join(SRC, '../node_modules/knip/bin/knip.js'), '--production', '--no-progress'], { cwd: join(SRC, '..'), encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  }, 120_000);
 });

@@ -38,11 +38,11 @@ export function registerEtcd(program: Command): void {
     .addOption(outputOption(['text', 'json']));
   repoOption(restore, '.');
   restore.action(async (backup: string, opts: EtcdRestoreCliOptions) => {
-    const { openNamedLocation } = await import('./location.ts');
+    const { chooseNamedLocation } = await import('./location.ts');
     const { restoreEtcdMember } = await import('../restore/etcd.ts');
-    const store = await openNamedLocation({ repo: opts.repo, dataDir: opts.cairnDataDir, ...(opts.location ? { location: opts.location } : {}), ...(opts.branch ? { branch: opts.branch } : {}) });
+    const at = await chooseNamedLocation({ repo: opts.repo, dataDir: opts.cairnDataDir, ...(opts.location ? { location: opts.location } : {}), ...(opts.branch ? { branch: opts.branch } : {}) });
     try {
-      const result = await restoreEtcdMember(store, backup, {
+      const result = await restoreEtcdMember(at, backup, {
         dataDir: opts.dataDir,
         name: opts.name,
         initialCluster: opts.initialCluster,

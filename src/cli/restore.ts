@@ -10,6 +10,7 @@ import { dataDirOption, deprecated, outputOption, repoOption, type Output } from
  * The flag of every RestoreRequest spec field: a manual restore can ask for anything a
  * RestoreRequest can (a Record over the spec's keys, so a new field does not compile without
  * one; test/restore/cli-flags.test.ts checks the schema and the registered flags against it).
+ * @internal
  */
 export const RESTORE_SPEC_FLAGS: Record<keyof RestoreRequestSpec, string> = {
   backupName: '--backup',

@@ -32,7 +32,7 @@ export function registerEtcd(program: Command): void {
     .requiredOption('--initial-cluster <list>', 'every member as name=peerURL, comma-separated')
     .requiredOption('--initial-advertise-peer-urls <urls>', "this member's peer URL(s)")
     .option('--initial-cluster-token <token>', 'a new cluster token for the restored cluster (etcd default: etcd-cluster)')
-    .option('--location <name>', 'BackupLocation holding the backup (default: the location with default: true)')
+    .option('--location <name>', 'BackupLocation holding the backup (default: the location marked default: true, else the only one)')
     .option('--branch <name>', 'branch of --repo to read (a URL or bare repository)')
     .option('--cairn-data-dir <dir>', "cairn's data directory: relative filesystem locations, key files, the clone of a remote --repo; env CAIRN_DATA_DIR", defaultDataDir())
     .addOption(outputOption(['text', 'json']));

@@ -68,7 +68,7 @@ export interface RestoreCliOptions {
 function createOptions(cmd: Command, required: boolean): Command {
   const c = cmd
     .option('--name <name>', 'name of this restore (default restore-<backup>-<YYYYMMDDhhmmss>, UTC)')
-    .option('--location <name>', 'BackupLocation holding the backup (default: the default location)')
+    .option('--location <name>', 'BackupLocation holding the backup (default: the location marked default: true, else the only one)')
     .option('--cluster <name>', 'Cluster of the policy repository to restore into (default: KUBECONFIG / ~/.kube/config)')
     .option('--dry-run', 'compute what would change, against the live cluster; write nothing')
     .option('--namespace-mapping <a=b,...>', 'restore namespace a into b')
@@ -102,7 +102,7 @@ function inspectOptions(cmd: Command): Command {
   repoOption(cmd, '.');
   dataDirOption(cmd, 'base directory of relative filesystem locations and key files');
   return cmd
-    .option('--location <name>', 'BackupLocation holding the restore results (default: the default location)')
+    .option('--location <name>', 'BackupLocation holding the restore results (default: the location marked default: true, else the only one)')
     .option('--branch <name>', 'branch of --repo to read (a URL or bare repository)')
     .addOption(outputOption(['table', 'json', 'yaml']));
 }

@@ -9,6 +9,7 @@
 //
 //   npm run bench etcd                 # both sizes, 3 timed runs each after a warm-up
 //   ETCD_BENCH_SIZES=256 ETCD_BENCH_REPS=1 ETCD_BENCH_LEVELS=1,6 npm run bench etcd
+//   ETCD_BENCH_ENCRYPT=1 ...           # to an encrypted location (the sequential floor stays plain)
 import { spawn, execFile } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
@@ -50,8 +51,8 @@ async function backupRole(endpoint: string, s3json: string, name: string, level:
   const baseline = name === '--baseline';
   const s3 = JSON.parse(Buffer.from(s3json, 'base64').toString('utf8')) as S3;
   const store = await openLocation(
-    { apiVersion: 'cairn.dev/v1alpha1', kind: 'BackupLocation', metadata: { name: 'bench' }, spec: { provider: 's3', s3: { endpoint: s3.endpoint, bucket: s3.bucket, prefix: 'cairn', region: s3.region, credentials: { accessKeyIdFromEnv: 'AK', secretAccessKeyFromEnv: 'SK' } } }, source: { file: 'bench', line: 0, col: 0 } },
-    { env: { AK: s3.accessKey, SK: s3.secretKey } },
+    { apiVersion: 'cairn.dev/v1alpha1', kind: 'BackupLocation', metadata: { name: 'bench' }, spec: { provider: 's3', s3: { endpoint: s3.endpoint, bucket: s3.bucket, prefix: 'cairn', region: s3.region, credentials: { accessKeyIdFromEnv: 'AK', secretAccessKeyFromEnv: 'SK' } }, ...(process.env.ETCD_BENCH_ENCRYPT ? { encryption: { passphraseFromEnv: 'PP' } } : {}) }, source: { file: 'bench', line: 0, col: 0 } },
+    { env: { AK: s3.accessKey, SK: s3.secretKey, PP: 'bench passphrase' } },
   );
   const members = connectMembers({ endpoints: [endpoint] });
   if (baseline) {

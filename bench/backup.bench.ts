@@ -3,7 +3,7 @@
 // over HTTP, gzip of the same bytes, one PUT of them — and peak RSS at 10,000, 50,000 and 100,000 objects.
 //
 // Processes: this one starts radosgw and, per object count, a simulator process and a backup
-// process, so each peak RSS (process.resourceUsage().maxRSS) is the backup's own and not the
+// process, so each peak RSS (VmHWM, bench/peak-rss.ts) is the backup's own and not the
 // simulator's object store.
 //
 // The children run this file bundled as dist/ is (scripts/bundle.mjs, into .bench-build/), so
@@ -28,6 +28,7 @@ import { openLocation } from '../src/storage/index.ts';
 import { API_VERSION } from '../src/api/types.ts';
 import { payloadArtifact } from '../src/storage/manifest.ts';
 import { bundle } from '../scripts/bundle.mjs';
+import { peakRssKb } from './peak-rss.ts';
 
 interface S3 {
   endpoint: string;
@@ -187,7 +188,7 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
     mainCpuMs.push(mainUsed);
     if (f) floors.push(f);
   }
-  const maxRssKb = process.resourceUsage().maxRSS;
+  const maxRssKb = peakRssKb();
   probe?.stop();
   client.close();
   process.stdout.write(

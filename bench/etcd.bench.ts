@@ -3,10 +3,13 @@
 // one after the other in the same run: `etcdctl snapshot save` to a file, `gzip -1` of that
 // file, one upload of the result (minio fPutObject). Databases of ~256 MiB and ~1 GiB in a
 // single-member Debian etcd, radosgw as the S3 server. cairn runs in its own process so its
-// peak RSS (process.resourceUsage().maxRSS) is its own.
+// peak RSS (VmHWM, bench/peak-rss.ts) is its own; that process runs this file bundled as
+// dist/ is (scripts/bundle.mjs, into .bench-build/), so its memory is that of the code as it
+// ships (BENCH_TSX=1 runs it through tsx instead).
 //
 //   npm run bench etcd                 # both sizes, 3 timed runs each after a warm-up
 //   ETCD_BENCH_SIZES=256 ETCD_BENCH_REPS=1 ETCD_BENCH_LEVELS=1,6 npm run bench etcd
+//   ETCD_BENCH_ENCRYPT=1 ...           # to an encrypted location (the sequential floor stays plain)
 import { spawn, execFile } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
@@ -22,6 +25,8 @@ import { openLocation } from '../src/storage/index.ts';
 import { runEtcdBackup, ETCD_GZIP_LEVEL } from '../src/backup/etcd.ts';
 import { closeMembers, connectMembers } from '../src/etcd/connect.ts';
 import { payloadArtifact } from '../src/storage/manifest.ts';
+import { bundle } from '../scripts/bundle.mjs';
+import { peakRssKb } from './peak-rss.ts';
 
 const run = promisify(execFile);
 const MiB = 1 << 20;
@@ -46,8 +51,8 @@ async function backupRole(endpoint: string, s3json: string, name: string, level:
   const baseline = name === '--baseline';
   const s3 = JSON.parse(Buffer.from(s3json, 'base64').toString('utf8')) as S3;
   const store = await openLocation(
-    { apiVersion: 'cairn.dev/v1alpha1', kind: 'BackupLocation', metadata: { name: 'bench' }, spec: { provider: 's3', s3: { endpoint: s3.endpoint, bucket: s3.bucket, prefix: 'cairn', region: s3.region, credentials: { accessKeyIdFromEnv: 'AK', secretAccessKeyFromEnv: 'SK' } } }, source: { file: 'bench', line: 0, col: 0 } },
-    { env: { AK: s3.accessKey, SK: s3.secretKey } },
+    { apiVersion: 'cairn.dev/v1alpha1', kind: 'BackupLocation', metadata: { name: 'bench' }, spec: { provider: 's3', s3: { endpoint: s3.endpoint, bucket: s3.bucket, prefix: 'cairn', region: s3.region, credentials: { accessKeyIdFromEnv: 'AK', secretAccessKeyFromEnv: 'SK' } }, ...(process.env.ETCD_BENCH_ENCRYPT ? { encryption: { passphraseFromEnv: 'PP' } } : {}) }, source: { file: 'bench', line: 0, col: 0 } },
+    { env: { AK: s3.accessKey, SK: s3.secretKey, PP: 'bench passphrase' } },
   );
   const members = connectMembers({ endpoints: [endpoint] });
   if (baseline) {
@@ -55,20 +60,41 @@ async function backupRole(endpoint: string, s3json: string, name: string, level:
     // runtime (tsx, etcd3/gRPC, minio, pino) costs before any data flows.
     await members[0].client.maintenance.status();
     closeMembers(members);
-    process.stdout.write(`${JSON.stringify({ ms: 0, maxRssKb: process.resourceUsage().maxRSS, stored: 0, snapshot: 0 })}\n`);
+    process.stdout.write(`${JSON.stringify({ ms: 0, maxRssKb: peakRssKb(), stored: 0, snapshot: 0 })}\n`);
     return;
   }
+  // BENCH_MEMLOG=1: the composition of the peak (process.memoryUsage at the highest RSS sampled).
+  let top: NodeJS.MemoryUsage | undefined;
+  let topAt = 0;
+  let lastHwm = 0;
+  const sampler = process.env.BENCH_MEMLOG
+    ? setInterval(() => {
+        (globalThis as { gc?: (o?: unknown) => void }).gc?.(process.env.BENCH_GC_TYPE ? { type: process.env.BENCH_GC_TYPE } : undefined); // with NODE_OPTIONS=--expose-gc: the live set, not garbage
+        const u = process.memoryUsage();
+        if (!top || u.rss > top.rss) (top = u), (topAt = performance.now() - t);
+        const hwm = peakRssKb() >> 10;
+        if (hwm > lastHwm + 4) process.stderr.write(`    hwm ${hwm} MiB at ${Math.round(performance.now() - t)} ms (rss now ${u.rss >> 20})\n`), (lastHwm = hwm);
+      }, 10)
+    : undefined;
   const t = performance.now();
   const m = await runEtcdBackup({ members, store, name, policy: 'bench', location: 'bench', clusterName: 'bench', trigger: name, gzipLevel: Number(level) });
   const ms = performance.now() - t;
+  if (sampler) {
+    clearInterval(sampler);
+    const mib = (n: number) => `${Math.round(n / 1048576)} MiB`;
+    process.stderr.write(`  ${name} highest sample (at ${Math.round(topAt)} of ${Math.round(ms)} ms): rss ${mib(top!.rss)}, heap used ${mib(top!.heapUsed)} of ${mib(top!.heapTotal)}, external ${mib(top!.external)}, array buffers ${mib(top!.arrayBuffers)}\n`);
+  }
   closeMembers(members);
   if (m.phase !== 'Completed') throw new Error(`backup ${name} ended ${m.phase}: ${m.errors.join('; ')}`);
   await store.deleteBackup(name); // bound radosgw's memstore
-  process.stdout.write(`${JSON.stringify({ ms, maxRssKb: process.resourceUsage().maxRSS, stored: payloadArtifact(m).size, snapshot: m.etcd!.snapshotSize })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, maxRssKb: peakRssKb(), stored: payloadArtifact(m).size, snapshot: m.etcd!.snapshotSize })}\n`);
 }
 
+const BUNDLED = '.bench-build/bench/etcd.bench.js';
+const SELF = process.env.BENCH_TSX ? ['bin/run-ts.js', 'bench/etcd.bench.ts'] : [BUNDLED];
+
 function cairnBackup(endpoint: string, s3: S3, name: string, level: number): Promise<{ ms: number; maxRssKb: number; stored: number; snapshot: number }> {
-  const proc = spawn(process.execPath, ['bin/run-ts.js', 'bench/etcd.bench.ts', '--role', 'backup', endpoint, Buffer.from(JSON.stringify(s3)).toString('base64'), name, String(level)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...SELF, '--role', 'backup', endpoint, Buffer.from(JSON.stringify(s3)).toString('base64'), name, String(level)], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let line: string | undefined;
     createInterface({ input: proc.stdout! }).on('line', (l) => (line ??= l));
@@ -124,6 +150,8 @@ async function main(): Promise<void> {
   const sizes = (process.env.ETCD_BENCH_SIZES ?? '256,1024').split(',').map(Number);
   const reps = Number(process.env.ETCD_BENCH_REPS ?? 3);
   const levels = (process.env.ETCD_BENCH_LEVELS ?? String(ETCD_GZIP_LEVEL)).split(',').map(Number);
+  if (!process.env.BENCH_TSX) await bundle({ entryPoints: ['bench/etcd.bench.ts'], outbase: '.', outdir: '.bench-build' });
+  console.log(`cairn runs as ${SELF.join(' ')}`);
   const rgw = await startRadosgw();
   const etcd = await startEtcdCluster({ members: 1, quotaBackendBytes: 8 * 1024 * MiB });
   const s3: S3 = { endpoint: rgw.endpoint, accessKey: rgw.accessKey, secretKey: rgw.secretKey, region: rgw.region, bucket: 'etcd-bench' };

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import { Client } from 'minio';
 import { startRadosgw } from '../test/support/radosgw.ts';
+import { writeIndex } from '../test/storage/fixtures.ts';
 import type { BackupLocation, BackupLocationSpec } from '../src/api/types.ts';
 import { layout, openLocation, type BackupStore } from '../src/storage/index.ts';
 
@@ -58,7 +59,7 @@ async function run(label: string, store: BackupStore): Promise<void> {
   const t1 = performance.now();
   await w.writeResources(src);
   const writeMs = performance.now() - t1;
-  await w.writeIndex([]);
+  await writeIndex(w, []);
   await w.writeLog([]);
   await w.commit({ name: 'big', phase: 'Completed', policy: 'kcm', location: 'bench', startTimestamp: '', completionTimestamp: '',
     cluster: { name: 'c', serverVersion: 'v' }, engineVersion: '0', resources: [], itemCounts: {}, totalItems: 0, warnings: [], errors: [] });

@@ -23,6 +23,7 @@ import { openSnapshot } from '../etcd/snapshot.ts';
 import { EtcdHashCheck, EtcdHashError } from '../etcd/snapshot-hash.ts';
 import { EtcdError } from '../etcd/errors.ts';
 import { ParallelGzip } from './parallel-gzip.ts';
+import { GcPacer } from '../gc-pacer.ts';
 import { BackupLog } from './log.ts';
 import { BackupError, manifestOrigin, type BackupTarget, type BackupUpload } from './types.ts';
 
@@ -168,8 +169,10 @@ async function streamSnapshot(opts: RunEtcdBackupOptions, upload: BackupUpload, 
     let pending: Buffer | undefined; // held back until we know whether it is the last chunk
     let bytes = 0;
     let reported = 0;
+    const pacer = new GcPacer();
     for await (const c of check) {
       const chunk = c as Buffer;
+      pacer.streamed(chunk.length);
       parts.push(chunk);
       partBytes += chunk.length;
       bytes += chunk.length;

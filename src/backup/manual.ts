@@ -3,7 +3,7 @@
 // same runBackup / runEtcdBackupOf the engine runs for a due slot (engine/execute.ts), and closes
 // what it opened. The command only parses flags, draws progress, and prints the manifest.
 import type { BackupLocation, BackupPolicy, Cluster } from '../api/types.ts';
-import { clusterConnectOptions, connectCluster, type ClusterClient } from '../cluster/connect.ts';
+import { commandConnectOptions, connectCluster, type ClusterClient } from '../cluster/connect.ts';
 import type { Logger } from '../log.ts';
 import { openLocation } from '../storage/index.ts';
 import type { BackupManifest } from '../storage/types.ts';
@@ -36,11 +36,9 @@ export async function runManualBackup(b: ManualBackup): Promise<BackupManifest> 
     if (!b.cluster) throw new ManualBackupError(`policy ${policy} is of type etcd but names no Cluster with spec.etcd`);
     return runEtcdBackupOf(b.cluster, { store, name: b.name, policy, location: store.name, logger: b.logger });
   }
-  const connect = b.cluster ? clusterConnectOptions(b.cluster, process.env, process.cwd()) : { ...(b.kubeconfig ? { kubeconfigPath: b.kubeconfig } : {}) };
-  if (b.context) connect.context = b.context;
   let client: ClusterClient | undefined;
   try {
-    client = await connectCluster(connect);
+    client = await connectCluster(commandConnectOptions(b));
     return await runBackup({
       client,
       store,

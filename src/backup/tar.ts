@@ -123,14 +123,5 @@ export class TarFramer {
   }
 }
 
-/** The blocks of one regular file: header(s), body, padding. */
-export function tarEntry(path: string, body: Buffer, mtime: Date): Buffer[] {
-  const framer = new TarFramer(mtime);
-  const head = Buffer.alloc(framer.headerSize(path));
-  framer.writeHeader(head, 0, path, body.length);
-  const tail = Buffer.alloc(padded(body.length) - body.length);
-  return tail.length ? [head, body, tail] : [head, body];
-}
-
 /** Two zero blocks end an archive. */
 export const TAR_END = Buffer.alloc(2 * BLOCK);

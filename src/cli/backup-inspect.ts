@@ -1,8 +1,8 @@
 // The implementation of `cairn backup get|describe|logs|delete|verify|diff` (loaded when one runs).
-import { describeFormat, type IndexEntry, type InventoryBackup } from '../storage/index.ts';
+import { inspectBackups, type BackupQuery, type IndexEntry, type InventoryBackup } from '../backup/inspect.ts';
 import { CliError, EXIT, print, printData, type Output } from './common.ts';
 import { etcdDescribeRows, payloadSize } from '../backup/describe.ts';
-import { openNamedLocation, type LocationOptions } from './location.ts';
+import { chooseNamedLocation, type LocationOptions } from './location.ts';
 
 export interface InspectOptions extends LocationOptions {
   output?: Output;
@@ -48,22 +48,6 @@ function inventoryRows(backups: InventoryBackup[]): string[][] {
   ]);
 }
 
-/** Items added, removed and changed between two backups, by their path in the archive. */
-export function diffIndexes(a: IndexEntry[], b: IndexEntry[]): { added: IndexEntry[]; removed: IndexEntry[]; changed: IndexEntry[]; unchanged: number } {
-  const before = new Map(a.map((e) => [e.path, e]));
-  const added: IndexEntry[] = [];
-  const changed: IndexEntry[] = [];
-  let unchanged = 0;
-  for (const e of b) {
-    const old = before.get(e.path);
-    if (!old) added.push(e);
-    else if (old.sha256 !== e.sha256) changed.push(e);
-    else unchanged += 1;
-    before.delete(e.path);
-  }
-  return { added, removed: [...before.values()], changed, unchanged };
-}
-
 function logLine(l: Record<string, unknown>): string {
   const { time, level, msg, ...rest } = l;
   const fields = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`);
@@ -73,85 +57,77 @@ function logLine(l: Record<string, unknown>): string {
 export async function inspect(verb: 'get' | 'describe' | 'logs' | 'delete' | 'verify' | 'diff', names: string[], opts: InspectOptions): Promise<void> {
   const output = opts.output ?? 'table';
   const data = output === 'json' || output === 'yaml';
-  const store = await openNamedLocation(opts);
-  const inv = await store.listInventory();
-  const mustExist = (name: string) => {
-    const entry = inv.backups.find((b) => b.name === name);
-    if (!entry) throw new CliError(`backup ${name} does not exist in location ${store.name} (${inv.backups.length} backups there; \`cairn backup get --location ${store.name}\` lists them)`, EXIT.FAILED);
-    return entry;
-  };
-
-  if (verb === 'get') {
-    const backups = names[0] ? [mustExist(names[0])] : inv.backups;
-    if (data) return printData(names[0] ? backups[0] : inv, output);
-    if (backups.length === 0) {
-      // Nothing there is an answer only when the location is known to be this one: say where we looked.
-      throw new CliError(`location ${store.name} holds no backups (is --data-dir or --location the one the reconciler uses?)`, EXIT.FAILED);
-    }
-    print(table(['NAME', 'PHASE', 'POLICY', 'ITEMS', 'SIZE', 'TIME', 'EXPIRES'], inventoryRows(backups)));
-    if (!names[0]) for (const l of inv.locks) print(`lock: policy ${l.policy} held by ${l.holder} until ${l.expires}`);
-    return;
-  }
-
   const name = names[0];
-  const entry = mustExist(name);
-  if (verb === 'describe') {
-    const manifest = await store.readManifest(name);
-    if (data) return printData({ manifest, expiry: entry.expiry }, output);
-    const rows: [string, string][] = [
-      ['Name', manifest.name],
-      ['Phase', manifest.phase],
-      ['Policy', manifest.policy],
-      ['Location', manifest.location],
-      ['Git revision', manifest.gitRevision ?? '-'],
-      ['Scheduled', manifest.scheduledTime ?? (manifest.trigger ? `trigger ${manifest.trigger}` : '-')],
-      ['Started', manifest.startTimestamp],
-      ['Completed', manifest.completionTimestamp],
-      ['Cluster', `${manifest.cluster.name} (${manifest.cluster.serverVersion})`],
-      ['Format', describeFormat(manifest)],
-      ['Engine', manifest.engineVersion ?? '-'],
-      ...(manifest.type === 'etcd'
-        ? (manifest.etcd ? etcdDescribeRows(manifest.etcd) : [['etcd', 'no snapshot (see Error)'] as [string, string]])
-        : [['Items', `${manifest.totalItems} (${Object.entries(manifest.itemCounts).map(([r, n]) => `${r}: ${n}`).join(', ')})`] as [string, string]]),
-      ['Encrypted', manifest.encryption ? `${manifest.encryption.algorithm}, key ${manifest.encryption.keyId.slice(0, 12)}` : 'no'],
-      ['Expires', entry.expiry ? `${entry.expiry.deleteAfter} (${entry.expiry.reason})` : '-'],
-    ];
-    for (const a of Object.values(manifest.artifacts)) rows.push([a.file, `${humanSize(a.size)} sha256:${a.sha256}`]);
-    for (const w of manifest.warnings) rows.push(['Warning', w]);
-    for (const e of manifest.errors) rows.push(['Error', e]);
-    const width = Math.max(...rows.map(([k]) => k.length)) + 1;
-    print(rows.map(([k, v]) => `${`${k}:`.padEnd(width)} ${v}`).join('\n'));
-    return;
+  const query: BackupQuery =
+    verb === 'get' ? (name ? { verb, name } : { verb }) : verb === 'diff' ? { verb, name, other: names[1] } : verb === 'delete' ? { verb, name, confirmed: opts.yes === true } : { verb, name };
+  const a = await inspectBackups(await chooseNamedLocation(opts), query);
+  const location = a.location;
+  switch (a.verb) {
+    case 'missing':
+      throw new CliError(`backup ${a.name} does not exist in location ${location} (${a.count} backups there; \`cairn backup get --location ${location}\` lists them)`, EXIT.FAILED);
+    case 'get': {
+      if (data) return printData(name ? a.backups[0] : a.inventory, output);
+      if (a.backups.length === 0) {
+        // Nothing there is an answer only when the location is known to be this one: say where we looked.
+        throw new CliError(`location ${location} holds no backups (is --data-dir or --location the one the reconciler uses?)`, EXIT.FAILED);
+      }
+      print(table(['NAME', 'PHASE', 'POLICY', 'ITEMS', 'SIZE', 'TIME', 'EXPIRES'], inventoryRows(a.backups)));
+      if (!name) for (const l of a.inventory.locks) print(`lock: policy ${l.policy} held by ${l.holder} until ${l.expires}`);
+      return;
+    }
+    case 'describe': {
+      const { manifest, expiry } = a;
+      if (data) return printData({ manifest, expiry }, output);
+      const rows: [string, string][] = [
+        ['Name', manifest.name],
+        ['Phase', manifest.phase],
+        ['Policy', manifest.policy],
+        ['Location', manifest.location],
+        ['Git revision', manifest.gitRevision ?? '-'],
+        ['Scheduled', manifest.scheduledTime ?? (manifest.trigger ? `trigger ${manifest.trigger}` : '-')],
+        ['Started', manifest.startTimestamp],
+        ['Completed', manifest.completionTimestamp],
+        ['Cluster', `${manifest.cluster.name} (${manifest.cluster.serverVersion})`],
+        ['Format', a.format],
+        ['Engine', manifest.engineVersion ?? '-'],
+        ...(manifest.type === 'etcd'
+          ? (manifest.etcd ? etcdDescribeRows(manifest.etcd) : [['etcd', 'no snapshot (see Error)'] as [string, string]])
+          : [['Items', `${manifest.totalItems} (${Object.entries(manifest.itemCounts).map(([r, n]) => `${r}: ${n}`).join(', ')})`] as [string, string]]),
+        ['Encrypted', manifest.encryption ? `${manifest.encryption.algorithm}, key ${manifest.encryption.keyId.slice(0, 12)}` : 'no'],
+        ['Expires', expiry ? `${expiry.deleteAfter} (${expiry.reason})` : '-'],
+      ];
+      for (const art of Object.values(manifest.artifacts)) rows.push([art.file, `${humanSize(art.size)} sha256:${art.sha256}`]);
+      for (const w of manifest.warnings) rows.push(['Warning', w]);
+      for (const e of manifest.errors) rows.push(['Error', e]);
+      const width = Math.max(...rows.map(([k]) => k.length)) + 1;
+      print(rows.map(([k, v]) => `${`${k}:`.padEnd(width)} ${v}`).join('\n'));
+      return;
+    }
+    case 'verify': {
+      const result = a.result;
+      if (data) await printData(result, output);
+      else if (result.ok) print(`backup ${name}: OK (${result.etcdSnapshot ? `etcd snapshot of ${result.etcdSnapshot.size} bytes matches etcd's sha256; every artifact` : `${result.itemsChecked} items and every artifact`} verified)`);
+      else print([`backup ${name}: ${result.problems.length} problem(s)`, ...result.problems.map((p) => `  ${p.artifact}: ${p.message}`)].join('\n'));
+      if (!result.ok) process.exitCode = EXIT.FAILED;
+      return;
+    }
+    case 'delete':
+      if (!a.deleted) throw new CliError(`refusing to delete backup ${name} from location ${location} without --yes`);
+      print(`deleted backup ${name} from location ${location}`);
+      return;
+    case 'logs':
+      if (data) return printData(a.lines, output);
+      print(a.lines.length ? a.lines.map(logLine).join('\n') : `backup ${name} has an empty log`);
+      return;
+    case 'diff': {
+      const d = a.diff;
+      const other = names[1];
+      if (data) return printData(d, output);
+      const row = (mark: string, e: IndexEntry) => [mark, e.groupResource, e.namespace ?? '', e.name];
+      const rows = [...d.added.map((e) => row('+', e)), ...d.removed.map((e) => row('-', e)), ...d.changed.map((e) => row('~', e))];
+      if (rows.length) print(table(['', 'RESOURCE', 'NAMESPACE', 'NAME'], rows));
+      else print(`backups ${name} and ${other} hold the same ${d.unchanged} items`);
+      if (rows.length) print(`${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed, ${d.unchanged} unchanged`);
+    }
   }
-  if (verb === 'verify') {
-    const result = await store.verify(name);
-    if (data) await printData(result, output);
-    else if (result.ok) print(`backup ${name}: OK (${result.etcdSnapshot ? `etcd snapshot of ${result.etcdSnapshot.size} bytes matches etcd's sha256; every artifact` : `${result.itemsChecked} items and every artifact`} verified)`);
-    else print([`backup ${name}: ${result.problems.length} problem(s)`, ...result.problems.map((p) => `  ${p.artifact}: ${p.message}`)].join('\n'));
-    if (!result.ok) process.exitCode = EXIT.FAILED;
-    return;
-  }
-  if (verb === 'delete') {
-    if (!opts.yes) throw new CliError(`refusing to delete backup ${name} from location ${store.name} without --yes`);
-    if (entry.incomplete) await store.deleteIncomplete(name);
-    else await store.deleteBackup(name);
-    print(`deleted backup ${name} from location ${store.name}`);
-    return;
-  }
-  if (verb === 'logs') {
-    const lines = (await store.readLog(name)) as Record<string, unknown>[];
-    if (data) return printData(lines, output);
-    print(lines.length ? lines.map(logLine).join('\n') : `backup ${name} has an empty log`);
-    return;
-  }
-  // diff
-  const other = names[1];
-  mustExist(other);
-  const d = diffIndexes(await store.readIndex(name), await store.readIndex(other));
-  if (data) return printData(d, output);
-  const row = (mark: string, e: IndexEntry) => [mark, e.groupResource, e.namespace ?? '', e.name];
-  const rows = [...d.added.map((e) => row('+', e)), ...d.removed.map((e) => row('-', e)), ...d.changed.map((e) => row('~', e))];
-  if (rows.length) print(table(['', 'RESOURCE', 'NAMESPACE', 'NAME'], rows));
-  else print(`backups ${name} and ${other} hold the same ${d.unchanged} items`);
-  if (rows.length) print(`${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed, ${d.unchanged} unchanged`);
 }

@@ -8,7 +8,7 @@ import type { InspectOptions } from './backup-inspect.ts';
 function withLocation(cmd: Command): Command {
   repoOption(cmd, '.');
   dataDirOption(cmd, 'base directory of relative filesystem locations and key files');
-  return cmd.option('--location <name>', 'BackupLocation to read (default: the location with default: true)').option('--branch <name>', 'branch of --repo to read (a URL or bare repository)');
+  return cmd.option('--location <name>', 'BackupLocation to read (default: the location marked default: true, else the only one)').option('--branch <name>', 'branch of --repo to read (a URL or bare repository)');
 }
 
 type Verb = 'get' | 'describe' | 'logs' | 'delete' | 'verify' | 'diff';

@@ -127,6 +127,7 @@ export function assertDataDirOutsideWorkTree(dataDir: string, flag = '--data-dir
   );
 }
 
+/** A comma-separated flag value (`--include-namespaces a,b`) as its non-empty items. */
 export function splitList(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   return value.split(',').map((s) => s.trim()).filter(Boolean);

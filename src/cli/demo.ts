@@ -41,7 +41,7 @@ export function registerDemo(program: Command): void {
       }
       if (o.serve) {
         try {
-          await (await import('./engine.ts')).checkListen(o.listen);
+          (await import('../ha/run.ts')).checkListen(o.listen);
         } catch (err) {
           process.stderr.write(`cairn start: ${(err as Error).message}\n`);
           process.exitCode = 2;
@@ -107,9 +107,9 @@ export function registerDemo(program: Command): void {
 
 /** `--serve`: the demo's engine keeps serving (its clock stays where the script left it). */
 async function serveDemo(demo: DemoResult, o: { listen: string; webhookInsecure: boolean }) {
-  const { serveDemoEngine } = await import('./engine.ts');
+  const app = await import('../demo/serve.ts');
   try {
-    return await serveDemoEngine(demo.engine, { ...o, history: demo.ticks.map((t) => ({ result: t.result, at: new Date(t.at) })) });
+    return await app.serveDemo(demo, o);
   } catch (err) {
     await demo.sim.stop();
     const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';

@@ -6,7 +6,6 @@ import type { EngineConfig } from '../engine/config.ts';
 import type { TickResult } from '../engine/engine.ts';
 import type { PlanFormat } from '../plan/types.ts';
 import { bodyLine } from '../engine/report.ts';
-import { stopOnSignals } from '../engine/stop-signals.ts';
 import { addLeaderElectionOptions, leaderElection, type LeaderElectionFlags } from '../ha/options.ts';
 import {
   CliError,
@@ -101,6 +100,19 @@ function requireRepo(o: EngineOpts): string {
   return o.repo;
 }
 
+/**
+ * reconcile and run: the engine will take backups and push status commits, so the repository is
+ * required, the data directory must lie outside any work tree, and a local remote must accept
+ * the pushes; then their EngineConfig.
+ */
+async function actingConfig(o: EngineOpts): Promise<EngineConfig> {
+  const repo = requireRepo(o);
+  assertDataDirOutsideWorkTree(o.dataDir);
+  const { checkRemoteAcceptsPush } = await import('./policy-source.ts');
+  checkRemoteAcceptsPush(repo, o.branch);
+  return toConfig(o, repo);
+}
+
 /** One line per tick for humans and scripts: what changed and where it was committed. */
 export function tickSummary(r: TickResult): string {
   const lines = [`tick at ${r.sourceRevision.slice(0, 12)}: ${r.results.length} action(s) in ${r.durationMs} ms${r.commit ? `, status commit ${r.commit.slice(0, 12)}` : ', no status change'}`];
@@ -169,11 +181,7 @@ export function registerEngine(program: Command): void {
     sourceOptions(program.command('reconcile').description('run one reconcile tick: sync, load, observe, plan, execute, report').option('--once', 'run a single tick and exit (required)', false)),
   ).action(async (o: EngineOpts & { once: boolean }) => {
     if (!o.once) throw new CliError('pass --once for a single tick, or use `cairn run` for the loop');
-    const repo = requireRepo(o);
-    assertDataDirOutsideWorkTree(o.dataDir);
-    const { checkRemoteAcceptsPush } = await import('./policy-source.ts');
-    checkRemoteAcceptsPush(repo, o.branch);
-    const config = await toConfig(o, repo);
+    const config = await actingConfig(o);
     const { Engine } = await import('../engine/engine.ts');
     const r = await new Engine(config).tick();
     process.stdout.write(`${tickSummary(r)}\n`);
@@ -192,11 +200,7 @@ export function registerEngine(program: Command): void {
     ),
   );
   addLeaderElectionOptions(program.commands.find((c) => c.name() === 'run')!).action(async (o: EngineOpts & LeaderElectionFlags & { interval: string; listen?: string; webhookInsecure: boolean }) => {
-    const repo = requireRepo(o);
-    assertDataDirOutsideWorkTree(o.dataDir);
-    const { checkRemoteAcceptsPush } = await import('./policy-source.ts');
-    checkRemoteAcceptsPush(repo, o.branch);
-    const config = await toConfig(o, repo);
+    const config = await actingConfig(o);
     const { parseDuration } = await import('../schedule/duration.ts');
     let intervalMs: number;
     try {
@@ -211,57 +215,13 @@ export function registerEngine(program: Command): void {
     } catch (err) {
       throw new CliError((err as Error).message);
     }
-    const [{ Engine }, { RunLoop }, server_] = await Promise.all([
-      import('../engine/engine.ts'),
-      import('../engine/loop.ts'),
-      import('../server/http.ts'),
-    ]);
-    const { authFromEnv, isLoopback, parseListen, READ_TOKEN_ENV, ServerState, startServer, WEBHOOK_SECRET_ENV } = server_;
-    let host: string | undefined;
+    const { checkListen, runReconciler } = await import('../ha/run.ts');
     try {
-      if (o.listen) host = parseListen(o.listen).host;
+      if (o.listen) checkListen(o.listen);
     } catch (err) {
       throw new CliError((err as Error).message);
     }
-    if (election) {
-      // Several replicas: src/ha runs a loop per Lease this replica holds.
-      const { startReplica } = await import('../ha/replica.ts');
-      const auth = authFromEnv(process.env, o.webhookInsecure);
-      process.exitCode = await startReplica({ election, config, intervalMs, ...(o.listen ? { listen: o.listen } : {}), auth });
-      return;
-    }
-    const engine = new Engine(config);
-    const stop = new AbortController();
-    const log = config.logger;
-    const state = new ServerState(engine, log);
-    const loop = new RunLoop(engine, {
-      intervalMs,
-      signal: stop.signal,
-      onTick: (r) => {
-        state.recordTick(r);
-        log.info({ revision: r.sourceRevision, actions: r.results.length, commit: r.commit, ms: r.durationMs }, 'tick finished');
-      },
-      onError: (err) => {
-        state.recordError(err);
-        log.error({ err: (err as Error).message }, 'tick failed; retrying next interval');
-      },
-    });
-    const auth = authFromEnv(process.env, o.webhookInsecure);
-    if (host !== undefined) {
-      if (!auth.webhookSecret && !auth.webhookInsecure) log.warn(`POST /webhook answers 403: ${WEBHOOK_SECRET_ENV} is not set (set it to the secret of your Git host's webhook, or pass --webhook-insecure on a trusted network)`);
-      if (!auth.readToken && !isLoopback(host)) log.warn({ listen: o.listen }, `the page, /api/v1, /status and /metrics are open to anyone who can reach ${host}: set ${READ_TOKEN_ENV} to require a token`);
-    }
-    const server = o.listen ? await startServer({ listen: o.listen, state, auth, onWebhook: () => loop.trigger(), logger: log }) : undefined;
-    const unhook = stopOnSignals(log, stop, {
-      stopping: 'stopping: abandoning in-flight backups safely, then reporting',
-      forced: 'second signal: exiting now; in-flight uploads stay incomplete and are cleaned later',
-    });
-    log.info({ repo: config.repoUrl, interval: o.interval, listen: o.listen }, 'cairn run started');
-    await loop.run();
-    server?.close();
-    unhook();
-    log.info('cairn run stopped');
-    process.exitCode = EXIT.OK;
+    process.exitCode = await runReconciler({ config, intervalMs, interval: o.interval, ...(o.listen ? { listen: o.listen } : {}), webhookInsecure: o.webhookInsecure, ...(election ? { election } : {}) });
   });
 
   sourceOptions(
@@ -288,26 +248,5 @@ export function registerEngine(program: Command): void {
       const what = o.policy ? `policy ${o.policy}` : o.restore ? `restore ${o.restore}` : 'this repository';
       throw new CliError(`no cairn status commits found for ${what} in ${o.repo}`, EXIT.FAILED);
     }
-  });
-}
-
-/** Throws a message naming --listen when `text` is not [host:]port (`cairn start --serve`). */
-export async function checkListen(text: string): Promise<void> {
-  const { parseListen } = await import('../server/http.ts');
-  parseListen(text);
-}
-
-/**
- * `cairn start --serve`: the demo's engine keeps serving its page and API. It ticks on a push
- * webhook only: the demo clock does not move, so a timer would only repeat the last tick.
- */
-export async function serveDemoEngine(engine: import('../engine/engine.ts').Engine, o: { listen: string; webhookInsecure: boolean; history: { result: TickResult; at: Date }[] }) {
-  const [{ authFromEnv, serveEngine }, { createLogger }] = await Promise.all([import('../server/http.ts'), import('../log.ts')]);
-  return serveEngine(engine, {
-    listen: o.listen,
-    auth: authFromEnv(process.env, o.webhookInsecure),
-    intervalMs: 24 * 3_600_000,
-    history: o.history,
-    logger: createLogger({ level: process.env.CAIRN_LOG_LEVEL ?? 'warn' }),
   });
 }

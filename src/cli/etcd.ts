@@ -32,17 +32,17 @@ export function registerEtcd(program: Command): void {
     .requiredOption('--initial-cluster <list>', 'every member as name=peerURL, comma-separated')
     .requiredOption('--initial-advertise-peer-urls <urls>', "this member's peer URL(s)")
     .option('--initial-cluster-token <token>', 'a new cluster token for the restored cluster (etcd default: etcd-cluster)')
-    .option('--location <name>', 'BackupLocation holding the backup (default: the location with default: true)')
+    .option('--location <name>', 'BackupLocation holding the backup (default: the location marked default: true, else the only one)')
     .option('--branch <name>', 'branch of --repo to read (a URL or bare repository)')
     .option('--cairn-data-dir <dir>', "cairn's data directory: relative filesystem locations, key files, the clone of a remote --repo; env CAIRN_DATA_DIR", defaultDataDir())
     .addOption(outputOption(['text', 'json']));
   repoOption(restore, '.');
   restore.action(async (backup: string, opts: EtcdRestoreCliOptions) => {
-    const { openNamedLocation } = await import('./location.ts');
+    const { chooseNamedLocation } = await import('./location.ts');
     const { restoreEtcdMember } = await import('../restore/etcd.ts');
-    const store = await openNamedLocation({ repo: opts.repo, dataDir: opts.cairnDataDir, ...(opts.location ? { location: opts.location } : {}), ...(opts.branch ? { branch: opts.branch } : {}) });
+    const at = await chooseNamedLocation({ repo: opts.repo, dataDir: opts.cairnDataDir, ...(opts.location ? { location: opts.location } : {}), ...(opts.branch ? { branch: opts.branch } : {}) });
     try {
-      const result = await restoreEtcdMember(store, backup, {
+      const result = await restoreEtcdMember(at, backup, {
         dataDir: opts.dataDir,
         name: opts.name,
         initialCluster: opts.initialCluster,

@@ -1,13 +1,13 @@
-// Opening the BackupLocation a command names, from the policy repository --repo names (read the
-// same way on every command: src/cli/policy-source.ts). Imported lazily by the commands that
-// touch storage.
+// Choosing the BackupLocation a command names, from the policy repository --repo names (read the
+// same way on every command: src/cli/policy-source.ts). The command hands the choice to its
+// application function, which opens it. Imported lazily by the commands that touch storage.
 import { resolve } from 'node:path';
 import { chooseRepoLocation } from '../api/location-choice.ts';
 import { loadRepository } from '../api/loader.ts';
 import type { BackupLocation, PolicyRepository } from '../api/types.ts';
+import type { ChosenLocation } from '../backup/inspect.ts';
 import { embeddedLocation } from '../backup/resolve.ts';
 import { createLogger } from '../log.ts';
-import { openLocation, type BackupStore } from '../storage/index.ts';
 import { CliError, EXIT } from './common.ts';
 import { readPolicySource } from './policy-source.ts';
 
@@ -34,8 +34,8 @@ export function pickLocation(repo: PolicyRepository, name: string | undefined, r
   throw new CliError(`${what} in ${repoName} (locations/: ${names.length ? names.join(', ') : 'none'})${invalid.join('')}`, EXIT.USAGE);
 }
 
-export async function openNamedLocation(opts: LocationOptions): Promise<BackupStore> {
+export async function chooseNamedLocation(opts: LocationOptions): Promise<ChosenLocation> {
   const { repo } = await loadPolicyRepository(opts);
   const location = pickLocation(repo, opts.location, opts.repo, resolve(opts.dataDir));
-  return openLocation(location, { baseDir: resolve(opts.dataDir), logger: createLogger({ level: process.env.CAIRN_LOG_LEVEL ?? 'warn' }) });
+  return { location, dataDir: resolve(opts.dataDir), logger: createLogger({ level: process.env.CAIRN_LOG_LEVEL ?? 'warn' }) };
 }

@@ -12,7 +12,7 @@ import { createLogger } from '../log.ts';
 import { renderRestoreText } from '../restore/report.ts';
 import type { RestoreProgress } from '../restore/run.ts';
 import { runManualRestore } from '../restore/manual.ts';
-import { CliError, assertDataDirOutsideWorkTree, printData } from './common.ts';
+import { CliError, assertDataDirOutsideWorkTree, printData, splitList } from './common.ts';
 import { loadPolicyRepository, pickLocation } from './location.ts';
 import { stringifyExact } from '../exact-json.ts';
 import type { RestoreCliOptions } from './restore.ts';
@@ -20,15 +20,10 @@ import type { RestoreCliOptions } from './restore.ts';
 /** A usage problem: the command line names something that does not exist or does not parse. */
 class UsageError extends CliError {}
 
-function list(value: string | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
-}
-
 function pairs(value: string | undefined, flag: string, example: string): Record<string, string> | undefined {
   if (value === undefined) return undefined;
   const out: Record<string, string> = {};
-  for (const part of list(value) ?? []) {
+  for (const part of splitList(value) ?? []) {
     const eq = part.indexOf('=');
     if (eq <= 0 || eq === part.length - 1) throw new UsageError(`${flag} "${part}": expected ${example}`);
     out[part.slice(0, eq)] = part.slice(eq + 1);
@@ -60,10 +55,10 @@ export function restoreSpecFromOptions(opts: RestoreCliOptions): RestoreRequestS
     namespaceTerminationTimeout: opts.namespaceTerminationTimeout,
     location: opts.location,
     cluster: opts.cluster,
-    includedNamespaces: list(opts.includeNamespaces),
-    excludedNamespaces: list(opts.excludeNamespaces),
-    includedResources: list(opts.includeResources),
-    excludedResources: list(opts.excludeResources),
+    includedNamespaces: splitList(opts.includeNamespaces),
+    excludedNamespaces: splitList(opts.excludeNamespaces),
+    includedResources: splitList(opts.includeResources),
+    excludedResources: splitList(opts.excludeResources),
     labelSelector: matchLabels ? { matchLabels } : undefined,
     namespaceMapping: pairs(opts.namespaceMapping, '--namespace-mapping', 'old=new, e.g. team-a=team-a-restored'),
     existingResourcePolicy: opts.existingResourcePolicy,

@@ -10,6 +10,7 @@ import { dataDirOption, deprecated, outputOption, repoOption, type Output } from
  * The flag of every RestoreRequest spec field: a manual restore can ask for anything a
  * RestoreRequest can (a Record over the spec's keys, so a new field does not compile without
  * one; test/restore/cli-flags.test.ts checks the schema and the registered flags against it).
+ * @internal
  */
 export const RESTORE_SPEC_FLAGS: Record<keyof RestoreRequestSpec, string> = {
   backupName: '--backup',
@@ -67,7 +68,7 @@ export interface RestoreCliOptions {
 function createOptions(cmd: Command, required: boolean): Command {
   const c = cmd
     .option('--name <name>', 'name of this restore (default restore-<backup>-<YYYYMMDDhhmmss>, UTC)')
-    .option('--location <name>', 'BackupLocation holding the backup (default: the default location)')
+    .option('--location <name>', 'BackupLocation holding the backup (default: the location marked default: true, else the only one)')
     .option('--cluster <name>', 'Cluster of the policy repository to restore into (default: KUBECONFIG / ~/.kube/config)')
     .option('--dry-run', 'compute what would change, against the live cluster; write nothing')
     .option('--namespace-mapping <a=b,...>', 'restore namespace a into b')
@@ -101,7 +102,7 @@ function inspectOptions(cmd: Command): Command {
   repoOption(cmd, '.');
   dataDirOption(cmd, 'base directory of relative filesystem locations and key files');
   return cmd
-    .option('--location <name>', 'BackupLocation holding the restore results (default: the default location)')
+    .option('--location <name>', 'BackupLocation holding the restore results (default: the location marked default: true, else the only one)')
     .option('--branch <name>', 'branch of --repo to read (a URL or bare repository)')
     .addOption(outputOption(['table', 'json', 'yaml']));
 }

@@ -117,5 +117,16 @@ export function clusterConnectOptions(cluster: Cluster | undefined, env: NodeJS.
   return { kubeconfigPath: path, context: spec.context, name: cluster.metadata.name };
 }
 
+/**
+ * The cluster a manual command (`cairn backup create`, `cairn restore create`) connects to: the
+ * Cluster it names (as clusterConnectOptions reads it), else --kubeconfig (else KUBECONFIG or
+ * ~/.kube/config); --context picks the context of either.
+ */
+export function commandConnectOptions(o: { cluster?: Cluster; kubeconfig?: string; context?: string }, env: NodeJS.ProcessEnv = process.env, baseDir: string = process.cwd()): ConnectOptions {
+  const connect: ConnectOptions = o.cluster ? clusterConnectOptions(o.cluster, env, baseDir) : { ...(o.kubeconfig ? { kubeconfigPath: o.kubeconfig } : {}) };
+  if (o.context) connect.context = o.context;
+  return connect;
+}
+
 export { ClusterError } from './errors.ts';
 export type { ClusterClient } from './client.ts';

@@ -105,21 +105,7 @@ async function runAction(action: PlanAction, ctx: ExecuteContext): Promise<Actio
       const cluster = await ctx.connections.cluster(ctx.repo, policy.spec.cluster);
       notStopped(action.backupName, ctx);
       log.info({ backup: action.backupName, policy: action.policy }, 'backup started');
-      const manifest = await runBackup({
-        client: cluster.client,
-        store: target,
-        name: action.backupName,
-        policy: action.policy,
-        location: action.location,
-        clusterName: cluster.name,
-        selection: policy.spec,
-        gitRevision: ctx.revision,
-        ...(action.scheduledTime ? { scheduledTime: action.scheduledTime } : {}),
-        ...(action.trigger ? { trigger: action.trigger } : {}),
-        lockHolder: config.holder,
-        logger: log,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      });
+      const manifest = await runBackup({ ...plannedRun(action, target, ctx), client: cluster.client, clusterName: cluster.name, selection: policy.spec });
       log.info({ backup: manifest.name, phase: manifest.phase, items: manifest.totalItems }, 'backup finished');
       const message = manifest.errors[0] ?? manifest.warnings[0];
       return { action, outcome: manifest.phase, at: at(ctx), manifest, ...(message ? { message } : {}) };
@@ -182,6 +168,22 @@ async function runAction(action: PlanAction, ctx: ExecuteContext): Promise<Actio
   }
 }
 
+/** What a planned backup hands its run, whatever it holds (resources or etcd): name, origin, lock holder, logger, stop signal. */
+function plannedRun(action: Extract<PlanAction, { type: 'backup' }>, target: BackupStore, ctx: ExecuteContext) {
+  return {
+    store: target,
+    name: action.backupName,
+    policy: action.policy,
+    location: action.location,
+    gitRevision: ctx.revision,
+    ...(action.scheduledTime ? { scheduledTime: action.scheduledTime } : {}),
+    ...(action.trigger ? { trigger: action.trigger } : {}),
+    lockHolder: ctx.config.holder,
+    logger: ctx.config.logger,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  };
+}
+
 /** A backup of a policy of type etcd: a snapshot of the Cluster's etcd (backup/etcd.ts). */
 async function etcdBackup(action: Extract<PlanAction, { type: 'backup' }>, policy: BackupPolicy, target: BackupStore, ctx: ExecuteContext): Promise<ActionResult> {
   const { config } = ctx;
@@ -189,22 +191,7 @@ async function etcdBackup(action: Extract<PlanAction, { type: 'backup' }>, polic
   if (!cluster) throw new Error(`Cluster "${policy.spec.cluster}" is not defined in the policy repository`);
   notStopped(action.backupName, ctx);
   config.logger.info({ backup: action.backupName, policy: action.policy }, 'etcd backup started');
-  const manifest = await runEtcdBackupOf(
-    cluster,
-    {
-      store: target,
-      name: action.backupName,
-      policy: action.policy,
-      location: action.location,
-      gitRevision: ctx.revision,
-      ...(action.scheduledTime ? { scheduledTime: action.scheduledTime } : {}),
-      ...(action.trigger ? { trigger: action.trigger } : {}),
-      lockHolder: config.holder,
-      logger: config.logger,
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-    },
-    config.env,
-  );
+  const manifest = await runEtcdBackupOf(cluster, plannedRun(action, target, ctx), config.env);
   const message = manifest.errors[0] ?? manifest.warnings[0];
   return { action, outcome: manifest.phase, at: at(ctx), manifest, ...(message ? { message } : {}) };
 }

@@ -13,7 +13,7 @@ import type { EtcdSnapshotInfo, Inventory, InventoryBackup } from '../storage/ty
 import type { RestoreResult } from '../restore/types.ts';
 import { restoreSpecHash } from '../restore/spec-hash.ts';
 import { actionPolicy, type ActionResult } from './results.ts';
-import { artifactList } from '../storage/manifest.ts';
+import { incompleteMessage, storedBytes } from '../storage/manifest.ts';
 
 /** Most history rows kept per policy; deleted backups are dropped first. */
 export const HISTORY_LIMIT = 50;
@@ -314,7 +314,7 @@ function buildHistory(backups: InventoryBackup[], previous: BackupHistoryEntry[]
     .filter((b) => b.manifest)
     .map((b): BackupHistoryEntry => {
       const m = b.manifest!;
-      const bytes = artifactList(m).reduce((n, a) => n + a.size, 0);
+      const message = incompleteMessage(m);
       return {
         name: m.name,
         ...(m.scheduledTime ? { scheduledTime: m.scheduledTime } : {}),
@@ -323,9 +323,9 @@ function buildHistory(backups: InventoryBackup[], previous: BackupHistoryEntry[]
         startTime: m.startTimestamp,
         completionTime: m.completionTimestamp,
         ...(m.type === 'etcd' ? {} : { items: m.totalItems }),
-        bytes,
+        bytes: storedBytes(m),
         ...(m.etcd ? { etcd: etcdHistory(m.etcd) } : {}),
-        ...(m.phase !== 'Completed' && (m.errors[0] ?? m.warnings[0]) ? { message: m.errors[0] ?? m.warnings[0] } : {}),
+        ...(message ? { message } : {}),
         ...(b.expiry ? { deletePhase: 'Expiring' as const, deleteAfter: b.expiry.deleteAfter } : {}),
       };
     });

@@ -147,7 +147,7 @@ export function compileModifiers(spec: ResourceModifiersSpec): CompiledModifiers
   };
 }
 
-/** One-off form of compileModifiers(spec).apply(item). */
+/** One-off form of compileModifiers(spec).apply(item), for the tests. @internal */
 export function applyModifiers(spec: ResourceModifiersSpec, item: ModifierItem): ModifierResult {
   return compileModifiers(spec).apply(item);
 }

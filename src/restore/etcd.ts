@@ -5,16 +5,20 @@
 // the exact `cairn etcd restore` command for each member, so the restore is reviewed and
 // audited in Git (KKP's EtcdRestore phases, RKE's snapshot-restore step, made reviewable).
 import type { RestoreRequest } from '../api/types.ts';
+import { openChosen, type ChosenLocation } from '../backup/inspect.ts';
 import { restoreEtcdMember as restoreMember, type EtcdRestoreOptions, type EtcdRestoreResult } from '../etcd/restore.ts';
-
-/** `cairn etcd restore`: verify an etcd backup and rebuild one member's data directory (etcd/restore.ts). */
-export function restoreEtcdMember(store: BackupStore, backup: string, opts: EtcdRestoreOptions): Promise<EtcdRestoreResult> {
-  return restoreMember(store, backup, opts);
-}
 import type { BackupStore } from '../storage/index.ts';
 import type { BackupManifest } from '../storage/types.ts';
 import type { EtcdRestorePlan, RestoreResult } from './types.ts';
 import { restoreSpecHash } from './spec-hash.ts';
+
+/**
+ * `cairn etcd restore`: opens the location the command chose, verifies the etcd backup and
+ * rebuilds one member's data directory from it (etcd/restore.ts).
+ */
+export async function restoreEtcdMember(at: ChosenLocation, backup: string, opts: EtcdRestoreOptions): Promise<EtcdRestoreResult> {
+  return restoreMember(await openChosen(at), backup, opts);
+}
 
 /** Quotes a shell word only when it needs it. */
 function sh(word: string): string {

@@ -3,7 +3,7 @@
 // runRestore the engine runs for a RestoreRequest (engine/execute.ts), and closes what it opened.
 // The command only parses flags, picks objects from the repository, and prints the result.
 import type { BackupLocation, Cluster, ResourceModifiersSpec, RestoreRequestSpec } from '../api/types.ts';
-import { clusterConnectOptions, connectCluster, type ClusterClient } from '../cluster/connect.ts';
+import { commandConnectOptions, connectCluster, type ClusterClient } from '../cluster/connect.ts';
 import type { Logger } from '../log.ts';
 import { openLocation } from '../storage/index.ts';
 import { runRestore, type RestoreProgress } from './run.ts';
@@ -26,11 +26,9 @@ export interface ManualRestore {
 
 export async function runManualRestore(r: ManualRestore): Promise<RestoreResult> {
   const store = await openLocation(r.location, { logger: r.logger, baseDir: r.dataDir });
-  const connect = r.cluster ? clusterConnectOptions(r.cluster, process.env, process.cwd()) : { ...(r.kubeconfig ? { kubeconfigPath: r.kubeconfig } : {}) };
-  if (r.context) connect.context = r.context;
   let client: ClusterClient | undefined;
   try {
-    client = await connectCluster(connect);
+    client = await connectCluster(commandConnectOptions(r));
     return await runRestore({
       request: { metadata: { name: r.name }, spec: r.spec },
       store,

@@ -10,7 +10,7 @@ import { statusPaths } from '../engine/status.ts';
 import { stringifyExact } from '../exact-json.ts';
 import { summarizePlan } from '../plan/format.ts';
 import type { InventoryBackup } from '../storage/types.ts';
-import { artifactList } from '../storage/manifest.ts';
+import { artifactList, incompleteMessage, storedBytes } from '../storage/manifest.ts';
 import { commitWebUrl } from './git-links.ts';
 import { redactItem } from './redact.ts';
 import type { ServerState } from './state.ts';
@@ -53,6 +53,7 @@ function backupRow(location: string, b: InventoryBackup): BackupRow {
   if (!m) {
     return { name: b.name, location, phase: b.manifestError ? 'Unreadable' : 'Incomplete', completionTime: b.lastModified, encrypted: false, ...(b.manifestError ? { message: b.manifestError } : {}) };
   }
+  const message = incompleteMessage(m);
   return {
     name: m.name,
     location,
@@ -66,11 +67,11 @@ function backupRow(location: string, b: InventoryBackup): BackupRow {
     completionTime: m.completionTimestamp,
     items: m.totalItems,
     // Every artifact, whichever the backup's type has (resources + index + log, or etcd + log).
-    bytes: artifactList(m).reduce((n, a) => n + a.size, 0),
+    bytes: storedBytes(m),
     encrypted: m.encryption !== undefined,
     ...(m.preRestoreFor ? { preRestoreFor: m.preRestoreFor } : {}),
     ...(b.expiry ? { expiring: { deleteAfter: b.expiry.deleteAfter, reason: b.expiry.reason } } : {}),
-    ...(m.phase !== 'Completed' && (m.errors[0] ?? m.warnings[0]) ? { message: m.errors[0] ?? m.warnings[0] } : {}),
+    ...(message ? { message } : {}),
   };
 }
 

@@ -129,15 +129,6 @@ export class Registry {
     return BUILTIN_RESOURCES.some((d) => d.group === group);
   }
 
-  /** Every served resource of one group-resource (custom resources may be served in several versions). */
-  versionsOf(groupResource: string): ServedResource[] {
-    const out: ServedResource[] = [];
-    for (const resources of this.byGroupVersion.values()) {
-      for (const def of resources.values()) if (def.groupResource === groupResource) out.push(def);
-    }
-    return out;
-  }
-
   /**
    * Registers a CRD's served versions. A custom group's versions are those any of its CRDs
    * serve, in Kubernetes version priority, the first preferred: the apiextensions-apiserver's

@@ -1,6 +1,13 @@
 // Label and field selectors, parsed the way the apiserver parses them (k8s.io/apimachinery
 // labels.Parse / fields.ParseSelector). Pure: strings in, predicates out; a syntax error throws
 // a SelectorError carrying the apiserver's wording so the server can answer 400 BadRequest.
+//
+// Not match/label-selector.ts, on purpose. That is cairn's rule: a metav1.LabelSelector
+// (matchLabels/matchExpressions) matched by cairn, and written as the string cairn sends
+// (formatLabelSelector). This is the server's side: the string grammar the apiserver parses
+// (`!key`, `in (...)`, `gt`/`lt`, its error wording). The simulator stands in for kube-apiserver
+// in the tests; were it to parse and match with cairn's code, a bug there would be agreed with
+// by the very server it is tested against, and no round trip could catch it.
 
 export class SelectorError extends Error {
   readonly code = 'InvalidSelector';

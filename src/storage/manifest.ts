@@ -19,3 +19,13 @@ export function payloadArtifact(m: BackupManifest): ArtifactDigest {
 export function artifactList(m: BackupManifest): ArtifactDigest[] {
   return Object.values(m.artifacts) as ArtifactDigest[];
 }
+
+/** Bytes the backup takes in its location: every artifact (archive, index, log; or snapshot, log). */
+export function storedBytes(m: BackupManifest): number {
+  return artifactList(m).reduce((n, a) => n + a.size, 0);
+}
+
+/** The one line shown for a backup that did not complete: its first error, else its first warning. */
+export function incompleteMessage(m: BackupManifest): string | undefined {
+  return m.phase === 'Completed' ? undefined : (m.errors[0] ?? m.warnings[0]);
+}

@@ -1,13 +1,12 @@
 // S3 provider through the unchanged `minio` client: path-style or virtual-host, TLS on/off,
-// paged listings, multipart for streams, conditional writes (If-None-Match / If-Match) for locks.
+// paged listings, multipart for streams (s3-multipart.ts), conditional writes (If-None-Match / If-Match) for locks.
 import { Agent as HttpsAgent } from 'node:https';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { Client, S3Error } from 'minio';
 import type { ObjectInfo, ObjectStore } from './object-store.ts';
 import { LocationConfigError, NotFoundError, StorageError } from './errors.ts';
+import { putStream } from './s3-multipart.ts';
 
-/** Streams of unknown length are uploaded in parts of this size (memory per upload ≈ one part). */
-export const MULTIPART_PART_SIZE = 16 * 1024 * 1024;
 
 export interface S3StoreOptions {
   /** Location name, for messages. */
@@ -61,7 +60,6 @@ export class S3ObjectStore implements ObjectStore {
       sessionToken: opts.sessionToken,
       region: opts.region ?? 'us-east-1',
       pathStyle: opts.forcePathStyle ?? true,
-      partSize: MULTIPART_PART_SIZE,
       ...(useSSL && opts.insecureSkipTLSVerify ? { transportAgent: new HttpsAgent({ rejectUnauthorized: false, keepAlive: true }) } : {}),
     });
     this.bucket = opts.bucket;
@@ -102,15 +100,8 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(key: string, body: Buffer | Readable): Promise<void> {
     try {
-      const head = Buffer.isBuffer(body) ? { whole: body } : await readHead(body, SINGLE_PUT_LIMIT);
-      if (head.whole) await this.client.putObject(this.bucket, this.full(key), head.whole, head.whole.length);
-      else {
-        await this.client.putObject(this.bucket, this.full(key), head.stream!).catch(async (err: unknown) => {
-          // Drop the parts of a failed multipart upload, so they neither cost space nor get resumed.
-          await this.client.removeIncompleteUpload(this.bucket, this.full(key)).catch(() => undefined);
-          throw err;
-        });
-      }
+      if (Buffer.isBuffer(body)) await this.client.putObject(this.bucket, this.full(key), body, body.length);
+      else await putStream(this.client, this.bucket, this.full(key), body);
     } catch (err) {
       this.wrap(err, key, 'writing');
     }
@@ -217,32 +208,4 @@ export class S3ObjectStore implements ObjectStore {
     // header literally and rejects the quoted form with PreconditionFailed.
     return this.conditionalPut(key, body, { 'If-Match': etag });
   }
-}
-
-/**
- * Streams of unknown length always become multipart uploads in minio, which costs several round
- * trips even for a small archive. Up to this many bytes are read first; a stream that ends
- * within them is sent as one PUT.
- */
-const SINGLE_PUT_LIMIT = 8 * 1024 * 1024;
-
-/** Reads up to `limit` bytes: the whole body when it ends by then, else a stream that replays them. */
-async function readHead(body: Readable, limit: number): Promise<{ whole?: Buffer; stream?: Readable }> {
-  const it = body[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  while (size < limit) {
-    const next = await it.next();
-    if (next.done) return { whole: Buffer.concat(chunks, size) };
-    const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
-    chunks.push(chunk);
-    size += chunk.length;
-  }
-  async function* replay(): AsyncGenerator<Buffer> {
-    yield* chunks;
-    for (let next = await it.next(); !next.done; next = await it.next()) {
-      yield typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
-    }
-  }
-  return { stream: Readable.from(replay()) };
 }

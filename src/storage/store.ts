@@ -38,10 +38,6 @@ export class BackupStore {
     private readonly logger: Logger,
   ) {}
 
-  get encrypted(): boolean {
-    return this.keySource !== undefined;
-  }
-
   private requireKey(): () => Promise<KeySource> {
     return (
       this.keySource ??

@@ -4,12 +4,12 @@ import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../log.ts';
 import type { ObjectStore } from './object-store.ts';
-import type { ArtifactDigest, BackupManifest, EncryptionHeader, IndexEntry } from './types.ts';
+import type { ArtifactDigest, BackupManifest, EncryptionHeader } from './types.ts';
 import { ARTIFACTS, FORMAT_VERSION, layout } from './layout.ts';
 import { ensureMarker, hasMarker } from './marker.ts';
 import { DigestStream, sha256Hex } from './digest.ts';
 import { artifactKey, encryptStream, manifestMac, newDataKey, type KeySource } from './crypto.ts';
-import { gzipJsonBytes, gzipJsonLines, jsonBytes } from './json-io.ts';
+import { gzipJsonLines, jsonBytes } from './json-io.ts';
 import { StorageError } from './errors.ts';
 
 export type ManifestInput = Omit<BackupManifest, 'artifacts' | 'encryption' | 'formatVersion'>;
@@ -124,13 +124,6 @@ export class BackupWriter {
     }
     if (uploaded.status === 'rejected') throw uploaded.reason;
     return digest.result();
-  }
-
-  async writeIndex(entries: IndexEntry[]): Promise<ArtifactDigest> {
-    const encrypted = this.keySource !== undefined;
-    const file = encrypted ? ARTIFACTS.indexEncrypted : ARTIFACTS.index;
-    this.index = await this.putSmall(layout.index(this.name, encrypted), file, await this.sealArtifact(file, gzipJsonBytes(entries)));
-    return this.index;
   }
 
   async writeLog(lines: object[]): Promise<ArtifactDigest> {

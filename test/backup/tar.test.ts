@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { TAR_END, tarEntry } from '../../src/backup/tar.ts';
+import { TAR_END, TarFramer } from '../../src/backup/tar.ts';
 
 const files: [string, string][] = [
   ['resources/configmaps/namespaces/default/short.json', '{"a":1}'],
@@ -17,12 +17,21 @@ const files: [string, string][] = [
   ['resources/configmaps/namespaces/default/block.json', 'z'.repeat(512)],
 ];
 
+/** The blocks of one regular file, framed as archive.ts frames each item: header(s), body, padding. */
+function tarEntry(path: string, body: Buffer, mtime: Date): Buffer[] {
+  const framer = new TarFramer(mtime);
+  const head = Buffer.alloc(framer.headerSize(path));
+  framer.writeHeader(head, 0, path, body.length);
+  const tail = Buffer.alloc(Math.ceil(body.length / 512) * 512 - body.length);
+  return tail.length ? [head, body, tail] : [head, body];
+}
+
 function archive(): Buffer {
   const mtime = new Date('2026-11-21T06:00:00Z');
   return Buffer.concat([...files.flatMap(([p, body]) => tarEntry(p, Buffer.from(body), mtime)), TAR_END]);
 }
 
-describe('tarEntry', () => {
+describe('TarFramer', () => {
   it('is read back by GNU tar with every path and body intact', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cairn-tar-'));
     try {

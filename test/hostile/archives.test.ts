@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CM, cm, ns, startHarness, type Harness } from '../restore/harness.ts';
-import { manifestInput } from '../storage/fixtures.ts';
+import { manifestInput, writeIndex } from '../storage/fixtures.ts';
 import type { IndexEntry } from '../../src/storage/index.ts';
 
 let h: Harness | undefined;
@@ -37,7 +37,7 @@ async function storeBackup(harness: Harness, name: string, entries: Entry[]): Pr
   const { archive, index } = await hostileArchive(entries);
   const w = harness.store.beginBackup(name);
   await w.writeResources(Readable.from([archive]));
-  await w.writeIndex(index);
+  await writeIndex(w, index);
   await w.writeLog([]);
   await w.commit({ ...manifestInput(name, 'apps', harness.store.name) });
 }

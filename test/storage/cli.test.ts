@@ -10,7 +10,7 @@ import type { BackupLocation } from '../../src/api/types.ts';
 import { layout, openLocation, type Inventory } from '../../src/storage/index.ts';
 import { readAll } from '../../src/storage/json-io.ts';
 import { runMain } from '../cli/helpers.ts';
-import { makeArchive, manifestInput, sampleItems } from './fixtures.ts';
+import { makeArchive, manifestInput, sampleItems, writeIndex } from './fixtures.ts';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'cairn.js');
 
@@ -45,7 +45,7 @@ describe('cairn backup get|describe|logs|verify|diff|delete', () => {
       const { archive, index } = await makeArchive(sampleItems(n));
       const w = store.beginBackup(name);
       await w.writeResources(Readable.from([archive]));
-      await w.writeIndex(index);
+      await writeIndex(w, index);
       await w.writeLog([{ msg: `backup ${name}` }]);
       await w.commit({ ...manifestInput(name), totalItems: n });
     }

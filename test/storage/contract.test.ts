@@ -23,14 +23,14 @@ import {
 import { CHUNK_SIZE, isSealed, manifestMac, unwrapDataKey } from '../../src/storage/crypto.ts';
 import { readAll } from '../../src/storage/json-io.ts';
 import { payloadArtifact } from '../../src/storage/manifest.ts';
-import { makeArchive, manifestInput, providers, randomStream, sampleItems, type ProviderCase } from './fixtures.ts';
+import { makeArchive, manifestInput, providers, randomStream, sampleItems, writeIndex, type ProviderCase } from './fixtures.ts';
 
 /** Writes one complete backup from sample items; returns its archive and manifest. */
 async function writeBackup(store: BackupStore, name: string, items = sampleItems()) {
   const { archive, index } = await makeArchive(items);
   const w = store.beginBackup(name);
   await w.writeResources(Readable.from([archive]));
-  await w.writeIndex(index);
+  await writeIndex(w, index);
   await w.writeLog([{ msg: 'backed up', items: index.length }]);
   const manifest = await w.commit(manifestInput(name));
   return { archive, index, manifest };
@@ -94,7 +94,7 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
     expect(digest.size).toBe(50 * 1024 * 1024 + 50 * 16);
     const stored = await store.objects.stat(layout.resources('kcm-big-1', true));
     expect(stored?.size).toBe(digest.size);
-    await w.writeIndex([]);
+    await writeIndex(w, []);
     await w.writeLog([]);
     await w.commit(manifestInput('kcm-big-1'));
 
@@ -133,7 +133,7 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
     const { archive, index } = await makeArchive(sampleItems());
     const w = store.beginBackup('kcm-interrupted');
     await w.writeResources(Readable.from([archive]));
-    await w.writeIndex(index);
+    await writeIndex(w, index);
     // crash: no log, no manifest
     const inv = await store.listInventory();
     expect(inv.backups).toHaveLength(1);
@@ -183,7 +183,7 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
     index[1].sha256 = 'f'.repeat(64);
     const w = store.beginBackup('kcm-item');
     await w.writeResources(Readable.from([archive]));
-    await w.writeIndex(index);
+    await writeIndex(w, index);
     await w.writeLog([]);
     await w.commit(manifestInput('kcm-item'));
     const v = await store.verify('kcm-item');
@@ -229,7 +229,7 @@ describe.each(providers)('storage contract: $provider', (pc: ProviderCase) => {
     // A three-chunk ciphertext from a 2.5 MiB payload.
     const big = store.beginBackup('kcm-order2');
     await big.writeResources(randomStream(2.5 * CHUNK_SIZE).stream);
-    await big.writeIndex([]);
+    await writeIndex(big, []);
     await big.writeLog([]);
     const m2 = await big.commit(manifestInput('kcm-order2'));
     const key = layout.resources('kcm-order2', true);
@@ -350,7 +350,7 @@ describe('filesystem provider: directories', () => {
     mkdirSync(join(root, 'backups', 'kcm-d', 'index.json.gz'), { recursive: true });
     const w = store.beginBackup('kcm-d');
     await w.writeResources(Readable.from([randomBytes(1024)]));
-    await expect(w.writeIndex([])).rejects.toThrow();
+    await expect(writeIndex(w, [])).rejects.toThrow();
     await w.writeLog([{ msg: 'written after the failure' }]);
     expect(readdirSync(join(root, 'backups', 'kcm-d')).sort()).toEqual(['index.json.gz', 'log.jsonl.gz', 'resources.tar.gz']);
     // The index's path cannot be deleted (it is a directory); the objects after it still are.

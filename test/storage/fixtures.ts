@@ -9,7 +9,14 @@ import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import type { BackupLocation, BackupLocationSpec } from '../../src/api/types.ts';
 import { itemPath, type IndexEntry, type ManifestInput } from '../../src/storage/index.ts';
+import { gzipJsonBytes } from '../../src/storage/json-io.ts';
+import type { ArtifactDigest } from '../../src/storage/types.ts';
 import { freshBucket } from '../support/s3.ts';
+
+/** A backup's index, written the one way backups write it: a gzipped JSON array, streamed (writeIndexStream). */
+export function writeIndex(w: { writeIndexStream(src: Readable): Promise<ArtifactDigest> }, entries: IndexEntry[]): Promise<ArtifactDigest> {
+  return w.writeIndexStream(Readable.from([gzipJsonBytes(entries)]));
+}
 
 export interface Item {
   groupResource: string;

@@ -1,0 +1,120 @@
+// A stream of unknown length into one S3 object, with the memory of two parts whatever its size.
+//
+// minio's own streaming putObject was the S3 path before; measured on an etcd snapshot (issue 14),
+// it held three to four parts at a time (its chunker's buffer, the part it concatenates, the
+// one in flight) and allocated each part anew, and it first lists the bucket's unfinished
+// uploads of the key to resume one. Here two part buffers are allocated once per upload and
+// reused: one fills while the other is sent. A stream that ends within the first part is sent
+// as one plain PUT.
+//
+// Part sizes grow with the upload: 5 MiB (S3's minimum for all but the last part) for the first
+// 1,000 parts, 10 MiB for the next 1,000, and so on, so the 10,000 parts S3 allows hold 268 GiB
+// while the objects cairn usually writes (archives, snapshots of a few GiB) cost 10 MiB.
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Client } from 'minio';
+
+const MiB = 1024 * 1024;
+/** S3's smallest part (all parts but the last) and the size below which one PUT is sent. */
+export const FIRST_PART_SIZE = 5 * MiB;
+const PARTS_PER_STEP = 1000;
+const MAX_PARTS = 10_000;
+
+/** The size of part `n` (1-based). */
+export function partSize(n: number): number {
+  return FIRST_PART_SIZE * (1 + Math.floor((n - 1) / PARTS_PER_STEP));
+}
+
+/** Fills `buf` from the stream; returns how many bytes it holds (less than its length: the stream ended). */
+class Filler {
+  private rest: Buffer | undefined;
+  private done = false;
+  constructor(private readonly it: AsyncIterator<Buffer | string>) {}
+
+  async fill(buf: Buffer): Promise<number> {
+    let n = 0;
+    while (n < buf.length) {
+      if (!this.rest) {
+        if (this.done) break;
+        const next = await this.it.next();
+        if (next.done) {
+          this.done = true;
+          break;
+        }
+        this.rest = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+      }
+      const take = Math.min(this.rest.length, buf.length - n);
+      this.rest.copy(buf, n, 0, take);
+      n += take;
+      this.rest = take < this.rest.length ? this.rest.subarray(take) : undefined;
+    }
+    return n;
+  }
+
+  /** True when the stream has nothing more (call after a fill that returned a full buffer). */
+  async ended(): Promise<boolean> {
+    if (this.rest) return false;
+    if (this.done) return true;
+    const next = await this.it.next();
+    if (next.done) return (this.done = true);
+    this.rest = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    return false;
+  }
+}
+
+/** Writes `body` to `bucket/key`; on failure removes the parts it sent, then throws. */
+export async function putStream(client: Client, bucket: string, key: string, body: Readable): Promise<void> {
+  const source = new Filler(body[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>);
+  let filling: Buffer = Buffer.allocUnsafeSlow(FIRST_PART_SIZE);
+  const first = await source.fill(filling);
+  if (first < filling.length || (await source.ended())) {
+    await client.putObject(bucket, key, filling.subarray(0, first), first);
+    return;
+  }
+
+  const uploadId = await client.initiateNewMultipartUpload(bucket, key, {});
+  const etags: Array<{ part: number; etag: string }> = [];
+  let sending: Promise<void> = Promise.resolve();
+  let spare: Buffer | undefined;
+  try {
+    let n = 1;
+    let filled = first;
+    for (;;) {
+      const part = filling.subarray(0, filled);
+      const number = n;
+      await sending; // the other buffer is free again once its part is stored
+      sending = sendPart(client, bucket, key, uploadId, number, part).then((etag) => void etags.push({ part: number, etag }));
+      sending.catch(() => undefined); // awaited on the next round or below
+      if (filled < filling.length || (await source.ended())) break;
+      if (++n > MAX_PARTS) throw new Error(`the object is larger than S3's ${MAX_PARTS} parts allow`);
+      const size = partSize(n);
+      const next = spare && spare.length === size ? spare : Buffer.allocUnsafeSlow(size);
+      spare = filling;
+      filling = next;
+      filled = await source.fill(filling);
+    }
+    await sending;
+    etags.sort((a, b) => a.part - b.part);
+    await client.completeMultipartUpload(bucket, key, uploadId, etags);
+  } catch (err) {
+    await sending.catch(() => undefined);
+    await client.abortMultipartUpload(bucket, key, uploadId).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function sendPart(client: Client, bucket: string, key: string, uploadId: string, n: number, part: Buffer): Promise<string> {
+  const res = await client.makeRequestAsyncOmit(
+    {
+      method: 'PUT',
+      bucketName: bucket,
+      objectName: key,
+      query: `partNumber=${n}&uploadId=${encodeURIComponent(uploadId)}`,
+      headers: { 'Content-Length': String(part.length), 'Content-MD5': createHash('md5').update(part).digest('base64') },
+    },
+    part,
+  );
+  const etag = res.headers.etag;
+  if (typeof etag !== 'string' || etag === '') throw new Error(`part ${n} of ${key}: the server answered without an ETag`);
+  return etag.replace(/^"|"$/g, '');
+}

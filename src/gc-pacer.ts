@@ -16,9 +16,15 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-type Gc = (options?: { type: 'minor' | 'major' }) => void;
+/** V8's gc(): with no options a forced full collection, with `{ type: 'minor' }` a young-generation one. */
+export type Gc = (options?: { type: 'minor' | 'major' }) => void;
 
 let gc: Gc | null | undefined;
+
+/** V8's gc(), or undefined when this runtime cannot expose it (also used by engine/idle-memory.ts). */
+export function exposedGc(): Gc | undefined {
+  return collector() ?? undefined;
+}
 
 function collector(): Gc | null {
   if (gc === undefined) {

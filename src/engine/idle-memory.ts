@@ -11,32 +11,11 @@
 // window). Measured 8 s after the first tick: RSS ~101 -> 86-89 MiB, young generation 32 -> 1 MiB
 // committed; the collections take a few ms of a sleeping engine's time, none of a tick's.
 //
-// `gc` is not exposed by default; `--expose-gc` set at run time plus a fresh context's `gc`
-// global is how jest's leak detector gets it too. Where that fails, nothing is collected.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+// gc() comes from V8's extension, exposed at run time (src/gc-pacer.ts, exposedGc).
+import { exposedGc, type Gc } from '../gc-pacer.ts';
 
 /** Idle time after a tick before collecting: more than V8's 5 s allocation-throughput window. */
 export const IDLE_COLLECT_MS = 6_000;
-
-/** V8's gc(): a full collection, or with `{ type: 'minor' }` a young-generation one. */
-export type Gc = (options?: { type: 'minor' }) => void;
-
-let exposed: Gc | null | undefined;
-
-/** V8's gc(), or undefined when this Node cannot expose it. */
-export function exposedGc(): Gc | undefined {
-  if (exposed === undefined) {
-    try {
-      setFlagsFromString('--expose-gc');
-      const gc: unknown = runInNewContext('gc');
-      exposed = typeof gc === 'function' ? (gc as Gc) : null;
-    } catch {
-      exposed = null;
-    }
-  }
-  return exposed ?? undefined;
-}
 
 /**
  * Counts running ticks across the process's engines (one, or one per shard under leader

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Engine, TickResult } from '../../src/engine/engine.ts';
 import { RunLoop } from '../../src/engine/loop.ts';
-import { exposedGc, IdleCollector, type Gc } from '../../src/engine/idle-memory.ts';
+import { IdleCollector } from '../../src/engine/idle-memory.ts';
+import { exposedGc, type Gc } from '../../src/gc-pacer.ts';
 
 function recorder(): { gc: Gc; calls: string[] } {
   const calls: string[] = [];

@@ -99,7 +99,7 @@ export async function bundle({ entryPoints, outdir, outbase }) {
  * - `Headers` from node-fetch (for applyToFetchOptions), which brings whatwg-url and tr46's
  *   Unicode tables: here Node's own global Headers, the same interface.
  * Measured on `cairn run` idle after its first tick (BENCHMARKS.md, start-up): the client-node
- * chunk 1.14 MB -> 0.44 MB.
+ * chunk 1.14 MB -> 0.29 MB (BENCHMARKS.md, start-up: what each step did to `cairn run`'s RSS).
  */
 const KUBE_CONFIG = /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/;
 const narrowKubeConfig = {

@@ -7,7 +7,8 @@ import { EtcdError } from './errors.ts';
 
 export async function openSnapshot(client: Etcd3, endpoint: string, signal?: AbortSignal): Promise<Readable> {
   const stream = (await client.maintenance.snapshot()) as unknown as Readable & { cancel?: () => void };
-  signal?.addEventListener('abort', () => stream.cancel?.(), { once: true });
+  const cancel = () => stream.cancel?.();
+  signal?.addEventListener('abort', cancel, { once: true });
   async function* blobs(): AsyncGenerator<Buffer> {
     try {
       for await (const message of stream) {
@@ -17,6 +18,8 @@ export async function openSnapshot(client: Etcd3, endpoint: string, signal?: Abo
     } catch (err) {
       throw new EtcdError('etcd.snapshot', `the snapshot stream from ${endpoint} failed: ${((err as Error).message ?? String(err)).split('\n')[0]}`, { cause: err });
     } finally {
+      // The engine's stop signal outlives this snapshot: leave no listener (and stream) behind.
+      signal?.removeEventListener('abort', cancel);
       stream.cancel?.();
     }
   }

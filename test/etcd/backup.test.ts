@@ -19,6 +19,7 @@ import { providers } from '../storage/fixtures.ts';
 import { startEtcdCluster, type EtcdTestCluster } from '../support/etcd.ts';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { getEventListeners } from 'node:events';
 
 const run = promisify(execFile);
 
@@ -207,6 +208,22 @@ describe('a snapshot stream that goes bad on the way', () => {
     expect(manifest.phase).toBe('Failed');
     expect(manifest.etcd).toBeUndefined();
     expect(manifest.errors[0]).toMatch(/^the snapshot stream from m0 \(http:\/\/127\.0\.0\.1:\d+\) failed: /);
+  });
+
+  it("leaves no listener on the engine's stop signal, which outlives every backup", async () => {
+    const { location, env } = await providers[0].fresh();
+    const store = await openLocation(location, { env });
+    const stop = new AbortController();
+    const members = connectMembers({ endpoints: etcd.endpoints });
+    try {
+      for (const name of ['etcd-s1', 'etcd-s2', 'etcd-s3']) {
+        const m = await runEtcdBackup({ members, store, name, policy: 'etcd', location: 'primary', clusterName: 'cp', signal: stop.signal });
+        expect(m.phase).toBe('Completed');
+      }
+    } finally {
+      closeMembers(members);
+    }
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
   });
 
   it('takes the policy lock: a second backup of the policy meanwhile fails naming the holder', async () => {

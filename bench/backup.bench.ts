@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import v8 from 'node:v8';
-import { Client } from 'minio';
+import { s3Client, type BenchS3 as S3 } from './s3.ts';
 import { startRadosgw } from '../test/support/radosgw.ts';
 import { bulkConfigMaps } from '../test/backup/fixtures.ts';
 import { startSimulator } from '../src/sim/index.ts';
@@ -29,14 +29,6 @@ import { API_VERSION } from '../src/api/types.ts';
 import { payloadArtifact } from '../src/storage/manifest.ts';
 import { bundle } from '../scripts/bundle.mjs';
 import { peakRssKb } from './peak-rss.ts';
-
-interface S3 {
-  endpoint: string;
-  accessKey: string;
-  secretKey: string;
-  region: string;
-  bucket: string;
-}
 
 const REPS = Number(process.env.REPS ?? 7);
 const RSS_COUNTS = (process.env.RSS_COUNTS ?? '10000,50000,100000').split(',').map(Number);
@@ -51,11 +43,6 @@ async function simRole(count: number): Promise<void> {
 }
 
 // ---- child: backup + floor -------------------------------------------------------------
-function s3Client(s3: S3): Client {
-  const u = new URL(s3.endpoint);
-  return new Client({ endPoint: u.hostname, port: Number(u.port), useSSL: false, accessKey: s3.accessKey, secretKey: s3.secretKey, region: s3.region, pathStyle: true });
-}
-
 function getJson(url: string, agent: http.Agent): Promise<{ raw: Buffer; body: { metadata?: { continue?: string }; items: unknown[] } }> {
   return new Promise((resolve, reject) => {
     http

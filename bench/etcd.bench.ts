@@ -17,7 +17,7 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { Client } from 'minio';
+import { s3Client, type BenchS3 as S3 } from './s3.ts';
 import { Etcd3 } from 'etcd3';
 import { startRadosgw } from '../test/support/radosgw.ts';
 import { startEtcdCluster } from '../test/support/etcd.ts';
@@ -32,19 +32,6 @@ const run = promisify(execFile);
 const MiB = 1 << 20;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const s = (ms: number) => (ms / 1000).toFixed(1);
-
-interface S3 {
-  endpoint: string;
-  accessKey: string;
-  secretKey: string;
-  region: string;
-  bucket: string;
-}
-
-function s3Client(s3: S3): Client {
-  const u = new URL(s3.endpoint);
-  return new Client({ endPoint: u.hostname, port: Number(u.port), useSSL: false, accessKey: s3.accessKey, secretKey: s3.secretKey, region: s3.region, pathStyle: true });
-}
 
 // ---- child: one cairn etcd backup ----------------------------------------------------------
 async function backupRole(endpoint: string, s3json: string, name: string, level: string): Promise<void> {

@@ -32,6 +32,9 @@ import { peakRssKb } from './peak-rss.ts';
 
 const REPS = Number(process.env.REPS ?? 7);
 const RSS_COUNTS = (process.env.RSS_COUNTS ?? '10000,50000,100000').split(',').map(Number);
+// Knobs for work on the backup itself: BENCH_RESOURCES=configmaps,namespaces narrows what is
+// backed up (includedResources); RSS_REPS sets the backups per peak-RSS run after the warm-up
+// (2), so that instruction counts under BENCH_WRAP can be taken per backup by difference.
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mib = (kb: number) => Math.round(kb / 1024);
 
@@ -151,6 +154,7 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
   const cpuMs: number[] = [];
   const mainMs: number[] = [];
   const mainCpuMs: number[] = [];
+  const faults: number[] = [];
   const floors: Array<Awaited<ReturnType<typeof floor>>> = [];
   let items = 0;
   let archiveBytes = 0;
@@ -158,12 +162,14 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
     const cpu = process.cpuUsage();
     const elu = performance.eventLoopUtilization();
     const mainCpu = mainThreadCpuMs();
+    const faulted = process.resourceUsage().minorPageFault;
     const t = performance.now();
-    const m = await runBackup({ client, store, name: `bench-${i}`, policy: 'bench', location: 'bench', clusterName: 'sim', selection: { includedNamespaces: ['bulk-*'] }, onProgress: probe && ((p) => probe.progress(i, p.items)) });
+    const m = await runBackup({ client, store, name: `bench-${i}`, policy: 'bench', location: 'bench', clusterName: 'sim', selection: { includedNamespaces: ['bulk-*'], ...(process.env.BENCH_RESOURCES ? { includedResources: process.env.BENCH_RESOURCES.split(',') } : {}) }, onProgress: probe && ((p) => probe.progress(i, p.items)) });
     const ms = performance.now() - t;
     const used = process.cpuUsage(cpu);
     const busy = performance.eventLoopUtilization(elu).active;
     const mainUsed = mainThreadCpuMs() - mainCpu;
+    const faultsUsed = process.resourceUsage().minorPageFault - faulted;
     if (m.phase !== 'Completed') throw new Error(`backup ${m.name} ended ${m.phase}: ${[...m.warnings, ...m.errors].join('; ')}`);
     items = m.totalItems;
     archiveBytes = payloadArtifact(m).size;
@@ -173,6 +179,7 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
     cpuMs.push((used.user + used.system) / 1000);
     mainMs.push(busy);
     mainCpuMs.push(mainUsed);
+    faults.push(faultsUsed);
     if (f) floors.push(f);
   }
   const maxRssKb = peakRssKb();
@@ -187,6 +194,7 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
       cpuMs: median(cpuMs),
       mainMs: median(mainMs),
       mainCpuMs: median(mainCpuMs),
+      minorFaults: median(faults),
       maxRssKb,
       floor: withFloor
         ? {
@@ -209,10 +217,14 @@ const SELF = process.env.BENCH_TSX ? ['bin/run-ts.js', 'bench/backup.bench.ts'] 
 function child(args: string[]): { proc: ChildProcess; firstLine: Promise<string>; exit: Promise<number> } {
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the children.
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-  const proc = spawn(process.execPath, [...nodeArgs, ...SELF, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_WRAP (e.g. "valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.%p") runs the backup child under a tool.
+  const wrap = args[1] === 'backup' ? (process.env.BENCH_WRAP?.split(/\s+/).filter(Boolean) ?? []) : [];
+  const argv = [...wrap, process.execPath, ...nodeArgs, ...SELF, ...args];
+  const proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout! });
   const firstLine = new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
+    // The answer is the first JSON line; anything else (--trace-gc, say) goes to stderr.
+    lines.on('line', (line) => (line.startsWith('{') ? resolve(line) : process.stderr.write(`${line}\n`)));
     proc.once('exit', (code) => reject(new Error(`child ${args[0]} exited (${code}) before answering`)));
   });
   const exit = new Promise<number>((resolve) => proc.once('exit', (code) => resolve(code ?? 1)));
@@ -245,13 +257,13 @@ async function main(): Promise<void> {
     // Peak RSS from runs without the floor, whose whole-list buffers would otherwise count,
     // at 10,000, 50,000 and 100,000 objects (a warm-up and two backups each).
     const rss = [];
-    for (const count of RSS_COUNTS) rss.push(await measure(count, s3, false, 2));
+    for (const count of RSS_COUNTS) rss.push(await measure(count, s3, false, Number(process.env.RSS_REPS ?? 2)));
     const r = (x: number) => Math.round(x);
     const rssLine = `  peak RSS: ${rss.map((x) => `${mib(x.maxRssKb)} MiB at ${x.count.toLocaleString('en')} objects (${r(x.backupMs)} ms)`).join(', ')}; 3 backups each, no floor in the process`;
     if (!big) return console.log(rssLine);
     const ratio = big.backupMs / big.floor.totalMs;
     console.log(`backup of ${big.items} items (${big.count} ConfigMaps + namespaces) from the simulator to radosgw S3, median of ${REPS} after a warm-up`);
-    console.log(`  backup:  ${r(big.backupMs)} ms (CPU ${r(big.cpuMs)} ms with the zlib threads; main thread busy ${r(big.mainMs)} ms, of which on a CPU ${r(big.mainCpuMs)} ms), archive ${(big.archiveBytes / 1048576).toFixed(2)} MiB`);
+    console.log(`  backup:  ${r(big.backupMs)} ms (CPU ${r(big.cpuMs)} ms with the zlib threads; main thread busy ${r(big.mainMs)} ms, of which on a CPU ${r(big.mainCpuMs)} ms; ${big.minorFaults} minor page faults), archive ${(big.archiveBytes / 1048576).toFixed(2)} MiB`);
     console.log(`  floor:   ${r(big.floor.totalMs)} ms = list ${r(big.floor.listMs)} + gzip ${r(big.floor.gzipMs)} + PUT ${r(big.floor.putMs)} (${(big.floor.bytes / 1048576).toFixed(2)} MiB listed)`);
     const pairs = (big.ratios as number[]).map((x) => x.toFixed(2)).join(' ');
     console.log(`  ratio:   ${ratio.toFixed(2)} x floor (target <= 1.25); each backup against the floor run right after it: ${pairs}`);

@@ -10,15 +10,26 @@ import type { IndexEntry } from '../storage/types.ts';
 // Each write, and each chunkSize of output, is a trip to the thread pool that costs the main
 // thread a fixed setup: few large ones rather than many small (a 10,000-item backup makes ~2 MB
 // of rows).
-const BATCH_CHARS = 256 * 1024;
+const BATCH_BYTES = 256 * 1024;
 const CHUNK = 256 * 1024;
 
+/**
+ * Rows are written as bytes straight into a batch buffer, field by field: building each row as
+ * a string, joining the strings and encoding the batch made ~10 MB of garbage per 10,000-item
+ * backup, a third of what the backup allocated (heap sampling, BENCHMARKS.md), and the
+ * scavenges it caused competed with the list's server for the CPU.
+ */
 export class IndexRows {
   // Level 1: the rows are mostly hashes, which no level compresses, and this gzip runs
   // beside the archive's on a busy backup.
   private readonly gzip = createGzip({ level: 1, chunkSize: CHUNK });
-  private text = '[';
+  private buf = Buffer.allocUnsafe(BATCH_BYTES);
+  private used = 0;
   private rows = 0;
+
+  constructor() {
+    this.buf[this.used++] = 0x5b; // [
+  }
 
   /** index.json.gz as rows are added; it ends after finish(). */
   get stream(): Readable {
@@ -29,40 +40,87 @@ export class IndexRows {
     return this.rows;
   }
 
-  add(entry: IndexEntry): void {
-    // Array framing around rows serialized as JSON.stringify does: the same bytes as stringifying the array.
-    this.text += (this.rows++ === 0 ? '' : ',') + rowJson(entry);
-    if (this.text.length >= BATCH_CHARS) {
-      this.gzip.write(this.text);
-      this.text = '';
+  /** Appends JSON.stringify(entry), for an entry whose keys are in IndexEntry's order (as ArchiveWriter builds it). */
+  add(e: IndexEntry): void {
+    // Worst case: every UTF-16 unit escaped as \uXXXX (6 bytes), plus the keys and the size.
+    const room = 6 * (e.groupResource.length + (e.namespace?.length ?? 0) + e.name.length + e.path.length + e.sha256.length + (e.apiVersion?.length ?? 0) + (e.kind?.length ?? 0)) + 160;
+    if (this.used + room > this.buf.length) {
+      this.flush();
+      if (room > this.buf.length) this.buf = Buffer.allocUnsafe(room);
     }
+    if (this.rows++ > 0) this.buf[this.used++] = 0x2c; // ,
+    this.used = writeRow(this.buf, this.used, e);
   }
 
   /** Closes the array and ends the stream. */
   finish(): void {
-    this.gzip.end(`${this.text}]`);
-    this.text = '';
+    if (this.used + 1 > this.buf.length) this.flush();
+    this.buf[this.used++] = 0x5d; // ]
+    this.gzip.end(this.buf.subarray(0, this.used));
+    this.used = 0;
   }
 
   destroy(err: Error): void {
     this.gzip.destroy(err);
   }
+
+  private flush(): void {
+    // gzip keeps the batch until it has compressed it: the next rows go into a new one.
+    this.gzip.write(this.buf.subarray(0, this.used));
+    this.buf = Buffer.allocUnsafe(BATCH_BYTES);
+    this.used = 0;
+  }
 }
 
-/** Strings JSON.stringify writes as they are, between quotes: no quote, backslash, control character or surrogate. */
-const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
-const str = (s: string) => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
+/** Strings JSON.stringify writes as they are, between quotes, and that are ASCII: written byte for byte. */
+const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+// The row's fixed parts, as bytes.
+const K_GROUP_RESOURCE = Buffer.from('{"groupResource":');
+const K_NAMESPACE = Buffer.from(',"namespace":');
+const K_NAME = Buffer.from(',"name":');
+const K_PATH = Buffer.from(',"path":');
+const K_SHA256 = Buffer.from(',"sha256":');
+const K_SIZE = Buffer.from(',"size":');
+const K_API_VERSION = Buffer.from(',"apiVersion":');
+const K_KIND = Buffer.from(',"kind":');
+
+function bytes(buf: Buffer, at: number, b: Buffer): number {
+  buf.set(b, at);
+  return at + b.length;
+}
+
+/** A JSON string as JSON.stringify writes it; the caller left room for 6 bytes a UTF-16 unit + 2. */
+function str(buf: Buffer, at: number, s: string): number {
+  if (PLAIN_ASCII.test(s)) {
+    buf[at] = 0x22;
+    const end = at + 1 + buf.write(s, at + 1, 'latin1');
+    buf[end] = 0x22;
+    return end + 1;
+  }
+  return at + buf.write(JSON.stringify(s), at, 'utf8');
+}
 
 /**
- * JSON.stringify(entry) for an entry whose keys are in IndexEntry's order (as ArchiveWriter
- * builds it), written field by field: 0.6 µs a row instead of 0.9-1.0 (3 ms of a 10,000-object
- * backup's main thread, BENCHMARKS.md). Strings that need escaping go through JSON.stringify.
+ * JSON.stringify(e) written at `at`, for an entry whose keys are in IndexEntry's order; returns
+ * where it ends. The caller left room (IndexRows.add).
  */
+function writeRow(buf: Buffer, at: number, e: IndexEntry): number {
+  let i = str(buf, bytes(buf, at, K_GROUP_RESOURCE), e.groupResource);
+  if (e.namespace !== undefined) i = str(buf, bytes(buf, i, K_NAMESPACE), e.namespace);
+  i = str(buf, bytes(buf, i, K_NAME), e.name);
+  i = str(buf, bytes(buf, i, K_PATH), e.path);
+  i = str(buf, bytes(buf, i, K_SHA256), e.sha256);
+  i = bytes(buf, i, K_SIZE);
+  i += buf.write(JSON.stringify(e.size), i, 'latin1');
+  if (e.apiVersion !== undefined) i = str(buf, bytes(buf, i, K_API_VERSION), e.apiVersion);
+  if (e.kind !== undefined) i = str(buf, bytes(buf, i, K_KIND), e.kind);
+  buf[i] = 0x7d; // }
+  return i + 1;
+}
+
+/** JSON.stringify(e) as IndexRows writes it (one row; for tests). */
 export function rowJson(e: IndexEntry): string {
-  let out = `{"groupResource":${str(e.groupResource)}`;
-  if (e.namespace !== undefined) out += `,"namespace":${str(e.namespace)}`;
-  out += `,"name":${str(e.name)},"path":${str(e.path)},"sha256":${str(e.sha256)},"size":${JSON.stringify(e.size)}`;
-  if (e.apiVersion !== undefined) out += `,"apiVersion":${str(e.apiVersion)}`;
-  if (e.kind !== undefined) out += `,"kind":${str(e.kind)}`;
-  return `${out}}`;
+  const buf = Buffer.alloc(6 * JSON.stringify(e).length + 160);
+  return buf.toString('utf8', 0, writeRow(buf, 0, e));
 }

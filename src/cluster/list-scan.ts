@@ -170,11 +170,11 @@ function scan(body: Buffer, headOnly: boolean, withLabels: boolean | Buffer): Sc
         if (c === 0x22) {
           const end = stringEnd(body, i);
           if (parent === ITEM && item !== undefined) {
-            if (key === K_API_VERSION) item.apiVersion = decodeString(body, i, end);
-            else if (key === K_KIND) item.kind = decodeString(body, i, end);
+            if (key === K_API_VERSION) item.apiVersion = apiVersions.decode(body, i, end);
+            else if (key === K_KIND) item.kind = kinds.decode(body, i, end);
           } else if (parent === ITEM_META && item !== undefined) {
             if (key === K_NAME) item.name = decodeString(body, i, end);
-            else if (key === K_NAMESPACE) item.namespace = decodeString(body, i, end);
+            else if (key === K_NAMESPACE) item.namespace = namespaces.decode(body, i, end);
             else if (key === K_DELETION_TIMESTAMP) item.deletionTimestamp = decodeString(body, i, end);
           } else if (parent === LIST_META) {
             if (key === K_CONTINUE) out.continue = decodeString(body, i, end);
@@ -240,7 +240,7 @@ function scan(body: Buffer, headOnly: boolean, withLabels: boolean | Buffer): Sc
       } else if (role === LIST_META) {
         listMetaDone = true;
       } else if (role === LABELS && withLabels !== false && item !== undefined) {
-        if (withLabels === true || body.subarray(starts[depth], i + 1).includes(withLabels)) {
+        if (withLabels === true || contains(body, starts[depth], i + 1, withLabels)) {
           item.labels = JSON.parse(body.toString('utf8', starts[depth], i + 1)) as Record<string, string>;
         }
       }
@@ -253,6 +253,19 @@ function scan(body: Buffer, headOnly: boolean, withLabels: boolean | Buffer): Sc
   if (headOnly) return undefined;
   if (!sawItems) throw new ListScanError('the response has no "items" array', 0);
   return out;
+}
+
+/** Whether body[from, to) contains `needle` (a bounded Buffer.includes, without a subarray per item). */
+function contains(body: Buffer, from: number, to: number, needle: Buffer): boolean {
+  const first = needle[0];
+  const last = to - needle.length;
+  for (let i = from; i <= last; i++) {
+    if (body[i] !== first) continue;
+    let k = 1;
+    while (k < needle.length && body[i + k] === needle[k]) k++;
+    if (k === needle.length) return true;
+  }
+  return false;
 }
 
 /** Whether the string token stringEnd last read held an escape. */
@@ -294,6 +307,39 @@ function decodeString(body: Buffer, at: number, end: number): string {
   if (!lastHadEscape) return body.toString('utf8', at + 1, end - 1);
   return JSON.parse(body.toString('utf8', at, end)) as string;
 }
+
+/**
+ * The last string decoded for one field, handed out again while the same bytes come: a list's
+ * items share their namespace (and apiVersion and kind, where items carry them), and a new
+ * string per item was garbage the collector had to chase. Only ASCII strings without escapes
+ * are kept, so equal bytes mean an equal string.
+ */
+class LastString {
+  private last = '';
+
+  decode(body: Buffer, at: number, end: number): string {
+    const from = at + 1;
+    const to = end - 1;
+    const last = this.last;
+    if (!lastHadEscape && to - from === last.length && last.length > 0) {
+      let k = 0;
+      while (k < last.length && body[from + k] === last.charCodeAt(k)) k++;
+      if (k === last.length) return last;
+    }
+    const s = decodeString(body, at, end);
+    this.last = !lastHadEscape && isAscii(body, from, to) ? s : '';
+    return s;
+  }
+}
+
+function isAscii(body: Buffer, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (body[k] >= 0x80) return false;
+  return true;
+}
+
+const apiVersions = new LastString();
+const kinds = new LastString();
+const namespaces = new LastString();
 
 /** Offset just past the number starting at `at`; checks RFC 8259's number grammar. */
 function numberEnd(body: Buffer, at: number): number {

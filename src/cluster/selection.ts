@@ -117,8 +117,8 @@ export function includeClusterScoped(
 export function objectSelected(obj: Pick<KubeObject, 'metadata'>, sel: Pick<ResourceSelection, 'labelSelector' | 'orLabelSelectors'>): boolean {
   const labels = obj.metadata.labels;
   if (sel.labelSelector && !labelsMatch(labels, sel.labelSelector)) return false;
-  const any: LabelSelector[] = sel.orLabelSelectors ?? [];
-  return any.length === 0 || any.some((s) => labelsMatch(labels, s));
+  const any = sel.orLabelSelectors; // no `?? []`: this runs for every listed object
+  return !any || any.length === 0 || any.some((s) => labelsMatch(labels, s));
 }
 
 /**

@@ -19,6 +19,16 @@ describe('IndexRows', () => {
     expect(JSON.parse(gunzipSync(await gz).toString('utf8'))).toEqual(entries);
   });
 
+  it('takes a row longer than a batch, between ordinary ones', async () => {
+    const rows = new IndexRows();
+    const huge = 'ü"\u0001'.repeat(40_000); // 120,000 UTF-16 units, each escaped or two bytes: over the 256 KiB batch
+    const entries = [base, { ...base, name: huge, path: `resources/configmaps/namespaces/ns/${huge}.json` }, { ...base, name: 'after' }];
+    const gz = buffer(rows.stream);
+    for (const e of entries) rows.add(e);
+    rows.finish();
+    expect(JSON.parse(gunzipSync(await gz).toString('utf8'))).toEqual(entries);
+  });
+
   it('is an empty array with no rows', async () => {
     const rows = new IndexRows();
     const gz = buffer(rows.stream);

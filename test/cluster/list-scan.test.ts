@@ -252,6 +252,20 @@ describe('scanList formatting and strings', () => {
     checkAgainstParse(b, s);
   });
 
+  it('decodes each item\'s namespace, apiVersion and kind afresh when they change, repeat, or come as other bytes of the same length', () => {
+    // The scanner reuses the last string while the same bytes repeat: a string of the same
+    // length, a Latin-1 look-alike of UTF-8 bytes ("Ã©" vs "é") and an escaped form must not pass for it.
+    const spellings = ['ns-a', 'ns-a', 'ns-b', 'ns-a', 'Ã©', '\u00e9', 'é', 'é', 'n\u0073-a', 'ns-a', ''];
+    const items = spellings.map((ns, i) => `{"apiVersion":"${i % 3 ? 'v1' : 'apps/v1'}","kind":"${i % 2 ? 'ConfigMap' : 'Secret'}","metadata":{"name":"o${i}","namespace":"${ns}"}}`);
+    const b = buf(`{"items":[${items.join(',')}]}`);
+    const s = scanList(b);
+    expect(s.items.map((it) => it.namespace)).toEqual(spellings.map((ns) => JSON.parse(`"${ns}"`)));
+    checkAgainstParse(b, s);
+    // A second body with the same namespace bytes at other offsets.
+    const again = scanList(buf(`{"items":[{"metadata":{"name":"x","namespace":"é"}},{"metadata":{"name":"y","namespace":"ns-a"}}]}`));
+    expect(again.items.map((it) => it.namespace)).toEqual(['é', 'ns-a']);
+  });
+
   it('passes raw bytes of any value through untouched in the span (escapes not decoded)', () => {
     const item = '{"metadata":{"name":"x"},"data":{"s":"\\u0041\\/\\"\\\\\\b\\f\\n\\r\\t","e":"\u00e9"}}';
     const b = buf(`{"items":[${item}]}`);
@@ -801,5 +815,13 @@ describe('labels: { containing }', () => {
       { name: 'd' },
     ]);
     expect(scanList(body, { labels: false }).items.every((i) => i.labels === undefined)).toBe(true);
+  });
+
+  it('looks for the text inside the label map only, up to its last byte', () => {
+    const body = buf('{"items":[{"metadata":{"name":"a","labels":{"k":"b"},"x":"y"}}]}');
+    expect(scanList(body, { labels: { containing: 'b"}' } }).items[0].labels).toEqual({ k: 'b' }); // ends on the map's last byte
+    expect(scanList(body, { labels: { containing: 'b"},' } }).items[0].labels).toBeUndefined(); // runs past it
+    expect(scanList(body, { labels: { containing: '{"k"' } }).items[0].labels).toEqual({ k: 'b' }); // starts on its first
+    expect(scanList(body, { labels: { containing: ':{"k"' } }).items[0].labels).toBeUndefined(); // starts before it
   });
 });

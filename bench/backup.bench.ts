@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import v8 from 'node:v8';
 import { s3Client, type BenchS3 as S3 } from './s3.ts';
@@ -134,6 +134,22 @@ function mainThreadCpuMs(): number {
   }
 }
 
+/**
+ * CPU ms of each of this process's threads so far, keyed by creation order (Linux: schedstat;
+ * Node names every thread "node"). The order tells them apart: the main thread, V8's platform
+ * workers (created at start-up: t1-t5 here), then libuv's pool (created on first use: t6-t10).
+ */
+function threadCpuMs(): Record<string, number> {
+  const out: Record<string, number> = {};
+  try {
+    const tids = readdirSync('/proc/self/task').map(Number).sort((a, b) => a - b);
+    tids.forEach((tid, i) => (out[tid === process.pid ? 'main' : `t${i}`] = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6));
+  } catch {
+    // not Linux: no split
+  }
+  return out;
+}
+
 async function backupRole(count: number, simUrl: string, kubeconfig: string, s3: S3, withFloor: boolean, reps: number): Promise<void> {
   const env = { AK: s3.accessKey, SK: s3.secretKey };
   const store = await openLocation(
@@ -155,6 +171,7 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
   const mainMs: number[] = [];
   const mainCpuMs: number[] = [];
   const faults: number[] = [];
+  const threads: Array<Record<string, number>> = [];
   const floors: Array<Awaited<ReturnType<typeof floor>>> = [];
   let items = 0;
   let archiveBytes = 0;
@@ -163,6 +180,7 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
     const elu = performance.eventLoopUtilization();
     const mainCpu = mainThreadCpuMs();
     const faulted = process.resourceUsage().minorPageFault;
+    const threadsBefore = threadCpuMs();
     const t = performance.now();
     const m = await runBackup({ client, store, name: `bench-${i}`, policy: 'bench', location: 'bench', clusterName: 'sim', selection: { includedNamespaces: ['bulk-*'], ...(process.env.BENCH_RESOURCES ? { includedResources: process.env.BENCH_RESOURCES.split(',') } : {}) }, onProgress: probe && ((p) => probe.progress(i, p.items)) });
     const ms = performance.now() - t;
@@ -170,6 +188,7 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
     const busy = performance.eventLoopUtilization(elu).active;
     const mainUsed = mainThreadCpuMs() - mainCpu;
     const faultsUsed = process.resourceUsage().minorPageFault - faulted;
+    const threadsAfter = threadCpuMs();
     if (m.phase !== 'Completed') throw new Error(`backup ${m.name} ended ${m.phase}: ${[...m.warnings, ...m.errors].join('; ')}`);
     items = m.totalItems;
     archiveBytes = payloadArtifact(m).size;
@@ -180,6 +199,7 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
     mainMs.push(busy);
     mainCpuMs.push(mainUsed);
     faults.push(faultsUsed);
+    threads.push(Object.fromEntries(Object.entries(threadsAfter).map(([k, v]) => [k, v - (threadsBefore[k] ?? 0)])));
     if (f) floors.push(f);
   }
   const maxRssKb = peakRssKb();
@@ -195,6 +215,7 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
       mainMs: median(mainMs),
       mainCpuMs: median(mainCpuMs),
       minorFaults: median(faults),
+      threadCpuMs: Object.fromEntries(Object.keys(threads[0] ?? {}).map((k) => [k, Math.round(median(threads.map((t) => t[k] ?? 0)))])),
       maxRssKb,
       floor: withFloor
         ? {
@@ -253,7 +274,8 @@ async function main(): Promise<void> {
     const s3: S3 = { endpoint: gw.endpoint, accessKey: gw.accessKey, secretKey: gw.secretKey, region: gw.region, bucket: 'bench' };
     await s3Client(s3).makeBucket(s3.bucket, s3.region);
     // RSS_ONLY=1 skips the time against the floor (for memory work).
-    const big = process.env.RSS_ONLY ? undefined : await measure(10_000, s3, true);
+    const big = process.env.RSS_ONLY ? undefined : await measure(10_000, s3, !process.env.NO_FLOOR);
+    if (big && !big.floor) return console.log(JSON.stringify(big)); // NO_FLOOR=1: the backups alone, as JSON
     // Peak RSS from runs without the floor, whose whole-list buffers would otherwise count,
     // at 10,000, 50,000 and 100,000 objects (a warm-up and two backups each).
     const rss = [];
@@ -264,6 +286,7 @@ async function main(): Promise<void> {
     const ratio = big.backupMs / big.floor.totalMs;
     console.log(`backup of ${big.items} items (${big.count} ConfigMaps + namespaces) from the simulator to radosgw S3, median of ${REPS} after a warm-up`);
     console.log(`  backup:  ${r(big.backupMs)} ms (CPU ${r(big.cpuMs)} ms with the zlib threads; main thread busy ${r(big.mainMs)} ms, of which on a CPU ${r(big.mainCpuMs)} ms; ${big.minorFaults} minor page faults), archive ${(big.archiveBytes / 1048576).toFixed(2)} MiB`);
+    console.log(`  threads: CPU ms per backup by thread (median): ${JSON.stringify(big.threadCpuMs)}`);
     console.log(`  floor:   ${r(big.floor.totalMs)} ms = list ${r(big.floor.listMs)} + gzip ${r(big.floor.gzipMs)} + PUT ${r(big.floor.putMs)} (${(big.floor.bytes / 1048576).toFixed(2)} MiB listed)`);
     const pairs = (big.ratios as number[]).map((x) => x.toFixed(2)).join(' ');
     console.log(`  ratio:   ${ratio.toFixed(2)} x floor (target <= 1.25); each backup against the floor run right after it: ${pairs}`);

@@ -18,6 +18,8 @@ export const GZIP_LEVEL = 6;
 // costs the main thread about 0.25 ms: 1 MiB batches spend a quarter of what 256 KiB did.
 const BATCH_BYTES = 1024 * 1024;
 const BLOCK = 512;
+// As many as gzip works on at once, and one more being filled.
+const SPARE_BATCHES = 5;
 
 export class ArchiveWriter {
   private readonly gzip = new ParallelGzip(GZIP_LEVEL);
@@ -26,8 +28,19 @@ export class ArchiveWriter {
   readonly index = new IndexRows();
   /** Uncompressed JSON bytes archived. */
   bytes = 0;
-  private batch = Buffer.alloc(BATCH_BYTES);
+  private batch: Buffer = Buffer.alloc(BATCH_BYTES);
   private used = 0;
+  /**
+   * Batches gzip is done with, zeroed, for reuse: a fresh 1 MiB Buffer per batch was ~15 MB
+   * of external memory per 10,000 objects, and V8 answers external memory growth with
+   * collections (with their helper threads) that took CPU from the list's server (BENCHMARKS.md).
+   */
+  private readonly spare: Buffer[] = [];
+  private readonly recycle = (batch: Buffer, used: number) => {
+    if (batch.length !== BATCH_BYTES || this.spare.length >= SPARE_BATCHES) return;
+    batch.fill(0, 0, used);
+    this.spare.push(batch);
+  };
   private waiting: Promise<void> | undefined;
   private failure: Error | undefined;
 
@@ -85,10 +98,11 @@ export class ArchiveWriter {
   /** Hands the filled part of the batch to gzip; producers wait while gzip has its fill. */
   private flush(last = false): void {
     if (this.used === 0 && !last) return;
-    const chunk = this.batch.subarray(0, this.used);
-    this.batch = Buffer.alloc(BATCH_BYTES);
+    const batch = this.batch;
+    const used = this.used;
+    this.batch = this.spare.pop() ?? Buffer.alloc(BATCH_BYTES);
     this.used = 0;
-    const ready = this.gzip.write(chunk, last);
+    const ready = this.gzip.write(batch.subarray(0, used), last, () => this.recycle(batch, used));
     if (ready) {
       const waiting: Promise<void> = ready.finally(() => {
         if (this.waiting === waiting) this.waiting = undefined;

@@ -26,7 +26,9 @@ export class ParallelGzip {
   private readonly parallel: number;
   private crc = 0;
   private size = 0;
-  private previous: Buffer | undefined;
+  /** The last 32 KiB handed in: the next chunk's dictionary (zlib copies it when a chunk starts). */
+  private readonly window = Buffer.allocUnsafe(WINDOW);
+  private windowBytes = 0;
   /** Chunks handed out and not yet written to `stream`, oldest first. */
   private readonly inflight: Array<Promise<void>> = [];
   private written: Promise<void> = Promise.resolve();
@@ -45,11 +47,12 @@ export class ParallelGzip {
   }
 
   /**
-   * Compresses `chunk` (which must not change afterwards). Returns undefined while fewer than
-   * `parallel` chunks are in work; otherwise a promise that settles when the caller may hand
-   * over another, and rejects when the stream failed.
+   * Compresses `chunk`, which must not change until `free(chunk)` is called (once its deflate
+   * has read it; never if it failed), so the caller may reuse it. Returns undefined while fewer
+   * than `parallel` chunks are in work; otherwise a promise that settles when the caller may
+   * hand over another, and rejects when the stream failed.
    */
-  write(chunk: Buffer, last = false): Promise<void> | undefined {
+  write(chunk: Buffer, last = false, free?: (chunk: Buffer) => void): Promise<void> | undefined {
     if (this.failure) throw this.failure;
     if (this.ended) throw new Error('write after the last chunk');
     this.ended = last;
@@ -60,10 +63,11 @@ export class ParallelGzip {
     // One output buffer holds a chunk's deflate (a few % of 1 MiB here): one trip back from the
     // thread pool per chunk instead of one per 16 KiB of output.
     const opts: ZlibOptions = { level: this.level, chunkSize: OUTPUT_CHUNK, finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH };
-    if (this.previous) opts.dictionary = this.previous.length > WINDOW ? this.previous.subarray(this.previous.length - WINDOW) : this.previous;
-    this.previous = chunk;
+    if (this.windowBytes > 0) opts.dictionary = this.window.subarray(WINDOW - this.windowBytes);
     const compressed = deflateChunk(chunk, opts);
-    compressed.catch(() => undefined); // reported through `written`
+    // The dictionary was copied as the deflate started; the window now takes this chunk's end.
+    this.slide(chunk);
+    compressed.then(() => free?.(chunk), () => undefined); // a failure is reported through `written`
     const crc = this.crc;
     const size = this.size;
     const done = this.written.then(async () => {
@@ -98,6 +102,19 @@ export class ParallelGzip {
   destroy(err: Error): void {
     this.failure ??= err;
     this.out.destroy(err);
+  }
+
+  /** Keeps the last WINDOW bytes seen (across chunks shorter than a window, too). */
+  private slide(chunk: Buffer): void {
+    if (chunk.length >= WINDOW) {
+      chunk.copy(this.window, 0, chunk.length - WINDOW);
+      this.windowBytes = WINDOW;
+      return;
+    }
+    const keep = Math.min(this.windowBytes, WINDOW - chunk.length);
+    this.window.copy(this.window, WINDOW - chunk.length - keep, WINDOW - keep);
+    chunk.copy(this.window, WINDOW - chunk.length);
+    this.windowBytes = keep + chunk.length;
   }
 
   private async push(data: Buffer): Promise<void> {

@@ -167,6 +167,45 @@ describe('ParallelGzip output', () => {
   });
 });
 
+describe('ParallelGzip chunk reuse', () => {
+  it('frees each chunk once its deflate has read it, and a producer that overwrites freed chunks gets the right stream', async () => {
+    // Two buffers taking turns, as ArchiveWriter's spare batches do: each is refilled as soon as
+    // it is freed. The window for the next chunk must not be read from a refilled buffer.
+    const sizes = [48 * KiB, 3 * KiB, 20 * KiB, 100, 64 * KiB, 40 * KiB, 1, 33 * KiB];
+    const sources = sizes.map((n, k) => (k % 2 ? randomBytes(n, k) : text(n, k)));
+    const gz = new ParallelGzip(6, 2);
+    const out = collect(gz.stream);
+    const free: Buffer[] = [Buffer.alloc(64 * KiB), Buffer.alloc(64 * KiB)];
+    const freed: number[] = [];
+    for (let k = 0; k < sources.length; k++) {
+      while (free.length === 0) await sleep(1);
+      const buf = free.pop()!;
+      sources[k].copy(buf);
+      const chunk = buf.subarray(0, sources[k].length);
+      const ready = gz.write(chunk, k === sources.length - 1, (c) => {
+        expect(c).toBe(chunk);
+        freed.push(k);
+        buf.fill(0xee); // scribbled over at once
+        free.push(buf);
+      });
+      if (ready) await ready;
+    }
+    await gz.drained();
+    expectOneMember(await out, Buffer.concat(sources));
+    expect(freed.sort((a, b) => a - b)).toEqual(sizes.map((_, k) => k));
+  });
+
+  it('uses the 32 KiB before each chunk as its dictionary, across chunks shorter than that', async () => {
+    // A phrase that returns two short chunks later compresses as a back-reference (the same
+    // size a single-threaded gzip reaches), not as new literals.
+    const phrase = randomBytes(8 * KiB, 9);
+    const chunks = [phrase, Buffer.from('-'), Buffer.from('+'), phrase];
+    const gz = await gzipChunks(chunks, 6, 2);
+    expectOneMember(gz, Buffer.concat(chunks));
+    expect(gz.length).toBeLessThan(phrase.length + 1 * KiB);
+  });
+});
+
 describe('ParallelGzip empty chunks', () => {
   // An empty Buffer may have no storage at all (a zero-length ArrayBuffer): this is what
   // Buffer.from(new ArrayBuffer(0)) gives, and what Buffer.alloc(0) becomes once its .buffer

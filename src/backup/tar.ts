@@ -110,7 +110,7 @@ export class TarFramer {
 
   /** One ustar header block; name and prefix are printable ASCII here (ustarSplit checked). */
   private header(buf: Buffer, offset: number, name: string, prefix: string, size: number, type: '0' | 'x'): number {
-    this.template.copy(buf, offset);
+    buf.set(this.template, offset);
     let sum = this.templateSum;
     for (let i = 0; i < name.length; i++) sum += (buf[offset + NAME + i] = name.charCodeAt(i));
     for (let i = 0; i < prefix.length; i++) sum += (buf[offset + PREFIX + i] = prefix.charCodeAt(i));

@@ -45,6 +45,10 @@ describe('rowJson', () => {
         { ...base, name, path: `resources/configmaps/namespaces/ns/${name}.json` },
         { groupResource: 'clusterroles.rbac.authorization.k8s.io', name, path: `resources/x/cluster/${name}.json`, sha256: 'cd'.repeat(32), size: 0 },
         { groupResource: 'widgets.example.com', namespace: name, name, path: 'p', sha256: 'ef'.repeat(32), size: 2 ** 40, kind: 'Widget' },
+        { groupResource: 'x', name, path: '~ !#$%&\'()*+,-./09:;<=>?@AZ[]^_`az{|}', sha256: '', size: 9, apiVersion: '\u007f' },
+        { groupResource: 'x', name, path: 'p', sha256: '', size: 10 },
+        { groupResource: 'x', name, path: 'p', sha256: '', size: 1.5 },
+        { groupResource: 'x', name, path: 'p', sha256: '', size: 2 ** 53 },
       ] as IndexEntry[]) {
         expect(rowJson(e)).toBe(JSON.stringify(e));
       }

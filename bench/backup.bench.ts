@@ -150,7 +150,18 @@ function threadCpuMs(): Record<string, number> {
   return out;
 }
 
-async function backupRole(count: number, simUrl: string, kubeconfig: string, s3: S3, withFloor: boolean, reps: number): Promise<void> {
+/** CPU ms of all threads of process `pid` so far (Linux schedstat, nanoseconds); NaN elsewhere. */
+function processCpuMs(pid: number): number {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    return ns / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
+async function backupRole(count: number, simUrl: string, kubeconfig: string, s3: S3, withFloor: boolean, reps: number, simPid: number): Promise<void> {
   const env = { AK: s3.accessKey, SK: s3.secretKey };
   const store = await openLocation(
     {
@@ -171,6 +182,9 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
   const mainMs: number[] = [];
   const mainCpuMs: number[] = [];
   const faults: number[] = [];
+  // The simulator's CPU per backup and per floor: the server's share of each, on the same cores.
+  const serverMs: number[] = [];
+  const floorServerMs: number[] = [];
   const threads: Array<Record<string, number>> = [];
   const floors: Array<Awaited<ReturnType<typeof floor>>> = [];
   let items = 0;
@@ -180,6 +194,7 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
     const elu = performance.eventLoopUtilization();
     const mainCpu = mainThreadCpuMs();
     const faulted = process.resourceUsage().minorPageFault;
+    const server = processCpuMs(simPid);
     const threadsBefore = threadCpuMs();
     const t = performance.now();
     const m = await runBackup({ client, store, name: `bench-${i}`, policy: 'bench', location: 'bench', clusterName: 'sim', selection: { includedNamespaces: ['bulk-*'], ...(process.env.BENCH_RESOURCES ? { includedResources: process.env.BENCH_RESOURCES.split(',') } : {}) }, onProgress: probe && ((p) => probe.progress(i, p.items)) });
@@ -188,17 +203,22 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
     const busy = performance.eventLoopUtilization(elu).active;
     const mainUsed = mainThreadCpuMs() - mainCpu;
     const faultsUsed = process.resourceUsage().minorPageFault - faulted;
+    const serverUsed = processCpuMs(simPid) - server;
     const threadsAfter = threadCpuMs();
     if (m.phase !== 'Completed') throw new Error(`backup ${m.name} ended ${m.phase}: ${[...m.warnings, ...m.errors].join('; ')}`);
     items = m.totalItems;
     archiveBytes = payloadArtifact(m).size;
+    const floorServer = processCpuMs(simPid);
     const f = withFloor ? await floor(simUrl, s3, `floor/${count}/${i}`) : undefined;
+    const floorServerUsed = processCpuMs(simPid) - floorServer;
     if (i === 0) continue; // run 0 warms up
     backupMs.push(ms);
     cpuMs.push((used.user + used.system) / 1000);
     mainMs.push(busy);
     mainCpuMs.push(mainUsed);
     faults.push(faultsUsed);
+    serverMs.push(serverUsed);
+    if (f) floorServerMs.push(floorServerUsed);
     threads.push(Object.fromEntries(Object.entries(threadsAfter).map(([k, v]) => [k, v - (threadsBefore[k] ?? 0)])));
     if (f) floors.push(f);
   }
@@ -215,6 +235,7 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
       mainMs: median(mainMs),
       mainCpuMs: median(mainCpuMs),
       minorFaults: median(faults),
+      serverCpuMs: median(serverMs),
       threadCpuMs: Object.fromEntries(Object.keys(threads[0] ?? {}).map((k) => [k, Math.round(median(threads.map((t) => t[k] ?? 0)))])),
       maxRssKb,
       floor: withFloor
@@ -223,6 +244,7 @@ async function backupRole(count: number, simUrl: string, kubeconfig: string, s3:
             gzipMs: median(floors.map((x) => x.gzip)),
             putMs: median(floors.map((x) => x.put)),
             totalMs: median(floors.map((x) => x.list + x.gzip + x.put)),
+            serverCpuMs: median(floorServerMs),
             bytes: floors[0].bytes,
           }
         : undefined,
@@ -256,7 +278,7 @@ async function measure(count: number, s3: S3, withFloor: boolean, reps = REPS) {
   const sim = child(['--role', 'sim', String(count)]);
   try {
     const { url, kubeconfig } = JSON.parse(await sim.firstLine) as { url: string; kubeconfig: string };
-    const run = child(['--role', 'backup', String(count), url, Buffer.from(JSON.stringify({ kubeconfig, s3, withFloor, reps })).toString('base64')]);
+    const run = child(['--role', 'backup', String(count), url, Buffer.from(JSON.stringify({ kubeconfig, s3, withFloor, reps, simPid: sim.proc.pid })).toString('base64')]);
     const result = JSON.parse(await run.firstLine);
     await run.exit;
     return result;
@@ -288,6 +310,7 @@ async function main(): Promise<void> {
     console.log(`  backup:  ${r(big.backupMs)} ms (CPU ${r(big.cpuMs)} ms with the zlib threads; main thread busy ${r(big.mainMs)} ms, of which on a CPU ${r(big.mainCpuMs)} ms; ${big.minorFaults} minor page faults), archive ${(big.archiveBytes / 1048576).toFixed(2)} MiB`);
     console.log(`  threads: CPU ms per backup by thread (median): ${JSON.stringify(big.threadCpuMs)}`);
     console.log(`  floor:   ${r(big.floor.totalMs)} ms = list ${r(big.floor.listMs)} + gzip ${r(big.floor.gzipMs)} + PUT ${r(big.floor.putMs)} (${(big.floor.bytes / 1048576).toFixed(2)} MiB listed)`);
+    console.log(`  server:  the simulator's CPU ${r(big.serverCpuMs)} ms per backup, ${r(big.floor.serverCpuMs)} ms per floor (${(big.serverCpuMs / big.floor.serverCpuMs).toFixed(2)} x)`);
     const pairs = (big.ratios as number[]).map((x) => x.toFixed(2)).join(' ');
     console.log(`  ratio:   ${ratio.toFixed(2)} x floor (target <= 1.25); each backup against the floor run right after it: ${pairs}`);
     console.log(rssLine);
@@ -301,6 +324,6 @@ if (role < 0) await main();
 else if (process.argv[role + 1] === 'sim') await simRole(Number(process.argv[role + 2]));
 else {
   const [count, url, payload] = process.argv.slice(role + 2);
-  const { kubeconfig, s3, withFloor, reps } = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as { kubeconfig: string; s3: S3; withFloor: boolean; reps: number };
-  await backupRole(Number(count), url, kubeconfig, s3, withFloor, reps);
+  const { kubeconfig, s3, withFloor, reps, simPid } = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as { kubeconfig: string; s3: S3; withFloor: boolean; reps: number; simPid: number };
+  await backupRole(Number(count), url, kubeconfig, s3, withFloor, reps, simPid);
 }

@@ -136,9 +136,3 @@ function writeRow(buf: Buffer, at: number, e: IndexEntry): number {
   buf[i] = 0x7d; // }
   return i + 1;
 }
-
-/** JSON.stringify(e) as IndexRows writes it (one row; for tests). */
-export function rowJson(e: IndexEntry): string {
-  const buf = Buffer.alloc(6 * JSON.stringify(e).length + 160);
-  return buf.toString('utf8', 0, writeRow(buf, 0, e));
-}

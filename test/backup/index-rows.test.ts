@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
 import { buffer } from 'node:stream/consumers';
-import { IndexRows, rowJson } from '../../src/backup/index-rows.ts';
+import { IndexRows } from '../../src/backup/index-rows.ts';
 import type { IndexEntry } from '../../src/storage/types.ts';
 
 const base: IndexEntry = { groupResource: 'configmaps', namespace: 'ns', name: 'cm', path: 'resources/configmaps/namespaces/ns/cm.json', sha256: 'ab'.repeat(32), size: 12, apiVersion: 'v1', kind: 'ConfigMap' };
@@ -37,8 +37,19 @@ describe('IndexRows', () => {
   });
 });
 
-describe('rowJson', () => {
-  it('writes the bytes JSON.stringify writes, for plain names and for names that need escaping', () => {
+/** The bytes IndexRows writes for one row, inside the array's brackets. */
+async function rowJson(e: IndexEntry): Promise<string> {
+  const rows = new IndexRows();
+  const gz = buffer(rows.stream);
+  rows.add(e);
+  rows.finish();
+  const text = gunzipSync(await gz).toString('utf8');
+  expect(text.startsWith('[') && text.endsWith(']')).toBe(true);
+  return text.slice(1, -1);
+}
+
+describe('IndexRows rows', () => {
+  it('writes the bytes JSON.stringify writes, for plain names and for names that need escaping', async () => {
     const odd = ['cm', 'a"b', 'back\\slash', 'tab\there', 'nl\n', 'ctl\u0001', 'ünïcode-名前', 'lone\ud800surrogate', 'pair\ud83d\ude00', '', 'sys:auth/x'];
     for (const name of odd) {
       for (const e of [
@@ -50,7 +61,7 @@ describe('rowJson', () => {
         { groupResource: 'x', name, path: 'p', sha256: '', size: 1.5 },
         { groupResource: 'x', name, path: 'p', sha256: '', size: 2 ** 53 },
       ] as IndexEntry[]) {
-        expect(rowJson(e)).toBe(JSON.stringify(e));
+        expect(await rowJson(e)).toBe(JSON.stringify(e));
       }
     }
   });

@@ -94,8 +94,12 @@ export async function startFleet(spec: FleetSpec): Promise<Fleet> {
       write(chunk: Buffer, _enc, cb) {
         for (const line of chunk.toString('utf8').split('\n')) {
           if (!line) continue;
-          const rec = JSON.parse(line) as { time: number; msg: string; backup?: string };
-          if (rec.msg === 'backup started' && rec.backup) started.push({ at: rec.time, backup: rec.backup });
+          const rec = JSON.parse(line) as { time: number; msg: string; backup?: string; cluster?: string };
+          // The engine's decision to start (engine/execute.ts, right after it checks its term),
+          // not the backup's own first log line (backup/run.ts, with the cluster): that one comes
+          // once the policy lock is taken, and on a loaded machine it can follow a step-down
+          // that then abandons the backup.
+          if (rec.msg === 'backup started' && rec.backup && rec.cluster === undefined) started.push({ at: rec.time, backup: rec.backup });
         }
         cb();
       },

@@ -67,6 +67,26 @@ describe('openPolicyRepo and sync', () => {
     expect(third).toEqual({ revision: human, sourceRevision: human, changed: false });
   });
 
+  it('reads the remote branch whether its ref is loose (as fetch writes it) or packed (as clone and pack-refs leave it)', async () => {
+    const { remote, repo } = await setup();
+    const first = await repo.sync();
+    expect(first.revision).toBe(head(remote.bare));
+    // A new commit: fetch writes the loose ref, and it is the one read.
+    const human = humanCommit(remote, { 'policies/web.yaml': 'kind: BackupPolicy\n' }, 'add the web policy');
+    expect((await repo.sync()).revision).toBe(human);
+    expect(readFileSync(join(repo.dir, '.git/refs/remotes/origin/main'), 'utf8').trim()).toBe(human);
+    // Packed, with nothing new to fetch: fetch leaves it packed, and git is asked.
+    git(repo.dir, 'pack-refs', '--all');
+    expect(existsSync(join(repo.dir, '.git/refs/remotes/origin/main'))).toBe(false);
+    expect((await repo.sync()).revision).toBe(human);
+    const next = humanCommit(remote, { 'policies/db.yaml': 'kind: BackupPolicy\n' }, 'add the db policy');
+    expect((await repo.sync()).revision).toBe(next);
+    // A loose ref that is not a plain object name (a symbolic one, say) is left to git as well.
+    git(repo.dir, 'update-ref', 'refs/remotes/origin/other', next);
+    writeFileSync(join(repo.dir, '.git/refs/remotes/origin/main'), 'ref: refs/remotes/origin/other\n');
+    expect((await repo.sync()).revision).toBe(next);
+  });
+
   it('follows deletions and discards anything local that is not on the remote', async () => {
     const { remote, repo } = await setup();
     await repo.sync();

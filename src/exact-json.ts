@@ -10,14 +10,18 @@
 // plain: `===` compares two bigints by value, and a bigint never equals a number because the
 // same value is never a number elsewhere.
 //
-// The lossless parser (lossless-json) is several times slower than JSON.parse, so it runs only
-// on text with a run of 16 digits or more: an integer with fewer digits is below 2^53
-// (9007199254740992 has 16), and JSON.parse reads it exactly.
+// The lossless parser (lossless-json) is several times slower than JSON.parse, and it builds
+// each string a character at a time, which V8 keeps as a chain of one-character pieces (~2 KB
+// for a 64-character hash) until something flattens it. So it runs only on text where a number
+// of 16 digits or more may start: an integer with fewer digits is below 2^53 (9007199254740992
+// has 16), and JSON.parse reads it exactly. A number token starts the text or follows ":", ","
+// or "[" (and whitespace); a run of digits inside a string (a git revision, a sha256, a name)
+// does not follow one of those, except by chance in free text, which only costs the slow path.
 // Pure.
 import { parse as losslessParse, stringify as losslessStringify, isInteger } from 'lossless-json';
 
 const MAX = BigInt(Number.MAX_SAFE_INTEGER);
-const LONG_DIGITS = /\d{16}/;
+const LONG_NUMBER = /(?:^|[:,[])[\t\n\r ]*-?\d{16}/;
 
 function parseNumber(text: string): number | bigint {
   if (isInteger(text)) {
@@ -29,7 +33,7 @@ function parseNumber(text: string): number | bigint {
 
 /** JSON.parse, with integers beyond 2^53 as bigints. Throws SyntaxError-like errors as JSON.parse does. */
 export function parseExact(text: string): unknown {
-  if (!LONG_DIGITS.test(text)) return JSON.parse(text);
+  if (!LONG_NUMBER.test(text)) return JSON.parse(text);
   return losslessParse(text, null, parseNumber);
 }
 

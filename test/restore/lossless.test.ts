@@ -51,6 +51,19 @@ describe('exact numbers', () => {
     expect(parseExact('{"n":9007199254740991}')).toEqual({ n: 9007199254740991 }); // safe: a number
   });
 
+  it('finds an integer beyond 2^53 wherever a number can stand, and leaves long digit runs inside strings to JSON.parse', () => {
+    const big = 9007199254740993n;
+    for (const text of ['9007199254740993', ' \n9007199254740993', '[9007199254740993]', '[1,\t9007199254740993]', '{"a":9007199254740993}', '{"a" :\r\n  9007199254740993}', '{"a":[ 1 , -9007199254740993 ]}']) {
+      const v = parseExact(text);
+      expect(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `big:${x}` : x)), text).toContain(text.includes('-') ? `big:-${big}` : `big:${big}`);
+    }
+    // Digit runs in strings (hashes, revisions, names) are not numbers: plain JSON.parse values.
+    const manifest = '{"gitRevision":"0000000000000000000000000000000000000000","sha256":"1234567890123456789012345678901234567890123456789012345678901234","name":"p-20261121060000","size":1024}';
+    expect(parseExact(manifest)).toEqual(JSON.parse(manifest));
+    // Free text that looks like a number after a colon takes the exact path; the result is the same.
+    expect(parseExact('{"note":"id: 12345678901234567890"}')).toEqual({ note: 'id: 12345678901234567890' });
+  });
+
   it('backup → delete → restore keeps int64 and floats of a custom resource exactly', async () => {
     h = await startHarness({ objects: [crd, ns('team-a')] });
     await createRaw(h, '/apis/example.com/v1/namespaces/team-a/counters', COUNTER_JSON);

@@ -26,28 +26,19 @@ export function partSize(n: number): number {
   return FIRST_PART_SIZE * (1 + Math.floor((n - 1) / PARTS_PER_STEP));
 }
 
-/** Fills `buf` from the stream; returns how many bytes it holds (less than its length: the stream ended). */
+/** Reads a stream of chunks into part buffers, or as the chunks themselves. */
 class Filler {
   private rest: Buffer | undefined;
   private done = false;
   constructor(private readonly it: AsyncIterator<Buffer | string>) {}
 
+  /** Fills `buf`; returns how many bytes it holds (less than its length: the stream ended). */
   async fill(buf: Buffer): Promise<number> {
     let n = 0;
     while (n < buf.length) {
-      if (!this.rest) {
-        if (this.done) break;
-        const next = await this.it.next();
-        if (next.done) {
-          this.done = true;
-          break;
-        }
-        this.rest = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
-      }
-      const take = Math.min(this.rest.length, buf.length - n);
-      this.rest.copy(buf, n, 0, take);
-      n += take;
-      this.rest = take < this.rest.length ? this.rest.subarray(take) : undefined;
+      const c = await this.current();
+      if (!c) break;
+      n += this.consume(Math.min(c.length, buf.length - n)).copy(buf, n);
     }
     return n;
   }
@@ -57,31 +48,35 @@ class Filler {
     const chunks: Buffer[] = [];
     let bytes = 0;
     while (bytes < limit) {
-      if (!this.rest) {
-        if (this.done) break;
-        const next = await this.it.next();
-        if (next.done) {
-          this.done = true;
-          break;
-        }
-        this.rest = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
-      }
-      const take = Math.min(this.rest.length, limit - bytes);
-      chunks.push(take < this.rest.length ? this.rest.subarray(0, take) : this.rest);
-      bytes += take;
-      this.rest = take < this.rest.length ? this.rest.subarray(take) : undefined;
+      const c = await this.current();
+      if (!c) break;
+      const part = this.consume(Math.min(c.length, limit - bytes));
+      chunks.push(part);
+      bytes += part.length;
     }
     return { chunks, bytes };
   }
 
-  /** True when the stream has nothing more (call after a fill that returned a full buffer). */
+  /** True when the stream has nothing more (empty chunks count as nothing). */
   async ended(): Promise<boolean> {
-    if (this.rest) return false;
-    if (this.done) return true;
-    const next = await this.it.next();
-    if (next.done) return (this.done = true);
-    this.rest = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
-    return false;
+    return (await this.current()) === undefined;
+  }
+
+  /** The unread bytes of the current chunk, pulling chunks until one has some; undefined at the end. */
+  private async current(): Promise<Buffer | undefined> {
+    while (!this.rest?.length && !this.done) {
+      const next = await this.it.next();
+      if (next.done) this.done = true;
+      else this.rest = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    }
+    return this.rest?.length ? this.rest : undefined;
+  }
+
+  /** The next `n` bytes of the current chunk (at most its length), as a view; the rest stays. */
+  private consume(n: number): Buffer {
+    const rest = this.rest!;
+    this.rest = n < rest.length ? rest.subarray(n) : undefined;
+    return n < rest.length ? rest.subarray(0, n) : rest;
   }
 }
 

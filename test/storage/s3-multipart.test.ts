@@ -51,6 +51,19 @@ describe('S3 streamed upload (putStream)', () => {
     }
   });
 
+  it('skips empty chunks: exactly 5 MiB followed by empty ones is still one PUT, and empty chunks between parts lose nothing', async () => {
+    const { bucket, conn } = await freshBucket();
+    const client = s3Client(conn);
+    const exact = randomBytes(FIRST_PART_SIZE);
+    await putStream(client, bucket, 'exact', Readable.from([exact.subarray(0, 1000), Buffer.alloc(0), exact.subarray(1000), Buffer.alloc(0), Buffer.alloc(0)]));
+    expect(sha(await read(client, bucket, 'exact'))).toBe(sha(exact));
+    expect(await partsOf(client, bucket, 'exact')).toBe(1);
+    const longer = randomBytes(2 * FIRST_PART_SIZE + 3);
+    await putStream(client, bucket, 'longer', Readable.from([Buffer.alloc(0), longer.subarray(0, FIRST_PART_SIZE), Buffer.alloc(0), longer.subarray(FIRST_PART_SIZE), Buffer.alloc(0)]));
+    expect(sha(await read(client, bucket, 'longer'))).toBe(sha(longer));
+    expect(await partsOf(client, bucket, 'longer')).toBe(3);
+  });
+
   it('sends a longer stream as parts of 5 MiB, whatever size its chunks have, byte for byte', async () => {
     const { bucket, conn } = await freshBucket();
     const client = s3Client(conn);

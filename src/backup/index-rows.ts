@@ -42,7 +42,7 @@ export class IndexRows {
 
   /** Appends JSON.stringify(entry), for an entry whose keys are in IndexEntry's order (as ArchiveWriter builds it). */
   add(e: IndexEntry): void {
-    // Worst case: every UTF-16 unit escaped as \uXXXX (6 bytes), plus the keys and the size.
+    // Worst case: every UTF-16 unit written as a six-byte \u escape, plus the keys and the size.
     const room = 6 * (e.groupResource.length + (e.namespace?.length ?? 0) + e.name.length + e.path.length + e.sha256.length + (e.apiVersion?.length ?? 0) + (e.kind?.length ?? 0)) + 160;
     if (this.used + room > this.buf.length) {
       this.flush();

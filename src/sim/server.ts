@@ -376,8 +376,6 @@ async function readBody(req: IncomingMessage, optional: boolean, patch = false):
     // Numbers are kept as sent: the apiserver decodes JSON integers as int64, never through a
     // float (k8s.io/apimachinery/pkg/util/json: UseNumber, then ConvertInt64 / ConvertFloat64),
     // so a custom resource's 9007199254740993 is stored and served with every digit.
-    // Numbers as the apiserver keeps them: int64 integers exact (apimachinery decodes JSON numbers
-    // with UseNumber into int64, pkg/util/json), floats as float64.
     return type.endsWith('yaml') && !patch ? parseYaml(text) : parseExact(text);
   } catch (err) {
     throw errors.badRequest(`the request body is not valid ${type.endsWith('yaml') && !patch ? 'YAML' : 'JSON'}: ${err instanceof Error ? err.message : String(err)}`);

@@ -74,11 +74,6 @@ export const errors = {
    * (k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle/admission.go; the cause type is
    * v1.NamespaceTerminatingCause).
    */
-  /**
-   * The NamespaceLifecycle admission plugin's refusal (plugin/pkg/admission/namespace/lifecycle/
-   * admission.go): 403 Forbidden whose details carry the cause NamespaceTerminating
-   * (corev1.NamespaceTerminatingCause, set by apimachinery's errors.NewForbidden caller there).
-   */
   namespaceTerminating(group: string, resource: string, name: string, namespace: string): ApiStatusError {
     return new ApiStatusError(403, 'Forbidden', `${qualified(group, resource)} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, {
       name,
